@@ -66,13 +66,15 @@ class NotFound(StorageError, LookupError):
 class StaleWrite(StorageError):
     """A compare-and-set write lost: someone else changed the row since it was read."""
 
-    def __init__(self, kind: str, key: object, expected: int, actual: int | None) -> None:
+    def __init__(
+        self, kind: str, key: object, expected: int, actual: int | None, *, what: str = "version"
+    ) -> None:
         self.kind = kind
         self.key = key
         self.expected = expected
         self.actual = actual
         super().__init__(
-            f"stale write to {kind} {key!s}: expected version {expected}, found {actual}. "
+            f"stale write to {kind} {key!s}: expected {what} {expected}, found {actual}. "
             "Reload the row and recompute the change."
         )
 

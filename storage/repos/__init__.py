@@ -1,0 +1,1 @@
+"""Repositories, each constructed for ONE tenant: the tenant scope is never a call argument."""
