@@ -1,0 +1,1 @@
+"""Compiling a valid pack into an immutable ``CompiledPack``."""

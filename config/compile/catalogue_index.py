@@ -1,0 +1,91 @@
+"""Find services and price items named in a message (aliases, lemmas, coverage of item names)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from config.schema.catalogue import PriceItem, Service, ServiceCatalogue
+from config.text.analyse import Analysed, TextAnalyser
+
+__all__ = ["CatalogueIndex", "ItemMatch", "ServiceMention"]
+
+FULL_COVERAGE = 0.75
+_FILLER = frozenset({"в", "на", "для", "с", "и", "+", "до", "по", "от", "за", "или", "без", "у"})
+
+
+class ServiceMention(msgspec.Struct, frozen=True):
+    service_id: str
+    start: int
+    end: int
+    alias: str
+
+
+class ItemMatch(msgspec.Struct, frozen=True):
+    service_id: str
+    item_id: str
+    coverage: float
+
+
+class CatalogueIndex:
+    """Alias lookup for services; lemma coverage for price items."""
+
+    def __init__(self, catalogue: ServiceCatalogue, analyser: TextAnalyser) -> None:
+        self.catalogue = catalogue
+        self.services: dict[str, Service] = {s.id: s for s in catalogue.services}
+        self.items: dict[str, tuple[Service, PriceItem]] = {}
+        self._aliases: list[tuple[tuple[str, ...], str, str]] = []
+        self._item_lemmas: list[tuple[str, str, frozenset[str], int]] = []
+        for service in catalogue.services:
+            for alias in {service.name, *service.aliases}:
+                lem = analyser.analyse(alias).lemmas
+                if lem:
+                    self._aliases.append((lem, service.id, alias))
+            for item in service.items:
+                self.items[item.id] = (service, item)
+                for name in {item.name, *item.aliases}:
+                    content = frozenset(w for w in analyser.analyse(name).lemmas if w not in _FILLER)
+                    if content:
+                        self._item_lemmas.append((service.id, item.id, content, len(content)))
+        self._aliases.sort(key=lambda a: -len(a[0]))
+        self.generic = frozenset(w for g in catalogue.generic_words for w in analyser.analyse(g).lemmas)
+
+    def mentions(self, message: Analysed) -> list[ServiceMention]:
+        """Non-overlapping service mentions, longest alias first, in message order."""
+        taken = [False] * len(message.lemmas)
+        found: list[ServiceMention] = []
+        lemmas = message.lemmas
+        for alias, service_id, source in self._aliases:
+            n = len(alias)
+            for i in range(len(lemmas) - n + 1):
+                if lemmas[i : i + n] == alias and not any(taken[i : i + n]):
+                    found.append(ServiceMention(service_id, i, i + n, source))
+                    for j in range(i, i + n):
+                        taken[j] = True
+        return sorted(found, key=lambda m: m.start)
+
+    def item_matches(self, message: Analysed, within: str | None = None) -> list[ItemMatch]:
+        """Price items best covered by the message's lemmas.
+
+        An item counts when at least ``FULL_COVERAGE`` of its name's content words appear; within
+        a known service (``within``) the best-covered item of that service counts on any overlap.
+        """
+        words = set(message.lemmas)
+        best: dict[str, ItemMatch] = {}
+        for service_id, item_id, content, size in self._item_lemmas:
+            if within is not None and service_id != within:
+                continue
+            coverage = len(content & words) / size
+            bar = 0.01 if within is not None else FULL_COVERAGE
+            if coverage >= bar and (item_id not in best or coverage > best[item_id].coverage):
+                best[item_id] = ItemMatch(service_id, item_id, coverage)
+        if not best:
+            return []
+        top = max(m.coverage for m in best.values())
+        winners = [m for m in best.values() if m.coverage == top]
+        if within is not None and top < FULL_COVERAGE and len(winners) > 1:
+            return []
+        longest = max(len(self._content(m.item_id)) for m in winners)
+        return [m for m in winners if len(self._content(m.item_id)) == longest]
+
+    def _content(self, item_id: str) -> frozenset[str]:
+        return next(c for _, i, c, _ in self._item_lemmas if i == item_id)

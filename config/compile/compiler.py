@@ -1,0 +1,76 @@
+"""Compile a valid ``PackSource`` into a ``CompiledPack``. Deterministic, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+
+import msgspec
+
+from config.compile.catalogue_index import CatalogueIndex
+from config.compile.compiled import OFF_TOPIC, CompiledPack, Example
+from config.compile.masking import matching_text
+from config.compile.rules import compile_trigger
+from config.compile.templates import resolve_facts
+from config.schema.intents import ConsultAnswer, TemplateAnswer
+from config.schema.pack import PackSource
+from config.schema.rules import Trigger
+from config.text.analyse import TextAnalyser
+
+__all__ = ["compile_pack", "pack_version"]
+
+
+def pack_version(source: PackSource) -> str:
+    """Content hash of everything that changes behaviour (batteries excluded)."""
+    behaviour = msgspec.structs.replace(source, batteries={})
+    return hashlib.sha256(msgspec.json.encode(behaviour, order="sorted")).hexdigest()[:12]
+
+
+def compile_pack(source: PackSource) -> CompiledPack:
+    analyser = TextAnalyser(source.lexicon.replace)
+    catalogue = CatalogueIndex(source.catalogue, analyser)
+    examples: list[Example] = []
+    for intent in source.intents:
+        for text in intent.examples:
+            examples.append(Example(intent.id, text, matching_text(analyser.analyse(text), catalogue)))
+    for anchor in source.ood.anchors:
+        examples.append(Example(OFF_TOPIC, anchor, matching_text(analyser.analyse(anchor), catalogue)))
+    from config.text.ngrams import NgramIndex
+
+    index = NgramIndex([e.matched for e in examples])
+    intent_texts: dict[str, str] = {}
+    intent_facts: dict[str, tuple[str, ...]] = {}
+    for intent in source.intents:
+        if isinstance(intent.answer, TemplateAnswer):
+            text, used = resolve_facts(intent.answer.text, source.facts)
+        elif isinstance(intent.answer, ConsultAnswer):
+            body = [intent.answer.lead, *(f"• {o}" for o in intent.answer.options), intent.answer.question]
+            text, used = resolve_facts("\n".join(body), source.facts)
+        else:
+            continue
+        intent_texts[intent.id] = text
+        intent_facts[intent.id] = tuple(dict.fromkeys(used))
+    templates: dict[str, str] = {}
+    for name, raw in msgspec.structs.asdict(source.templates).items():
+        if isinstance(raw, str):
+            templates[name] = resolve_facts(raw, source.facts)[0]
+    for name, raw in source.templates.extra.items():
+        templates[name] = resolve_facts(raw, source.facts)[0]
+    templates["ood_reply"] = resolve_facts(source.ood.reply, source.facts)[0]
+    abuse_terms = source.tenant.shield.abuse_terms
+    return CompiledPack(
+        source=source,
+        version=pack_version(source),
+        analyser=analyser,
+        catalogue=catalogue,
+        intents={i.id: i for i in source.intents},
+        intent_texts=intent_texts,
+        intent_facts=intent_facts,
+        examples=tuple(examples),
+        index=index,
+        law=tuple((t, compile_trigger(t.trigger, analyser)) for t in source.law),
+        gates=tuple((g, compile_trigger(g.trigger, analyser) if g.trigger else None) for g in source.policies.gates),
+        opt_out=compile_trigger(source.policies.opt_out.trigger, analyser),
+        human_request=compile_trigger(source.policies.human_request.trigger, analyser),
+        abuse=compile_trigger(Trigger(terms=list(abuse_terms)), analyser) if abuse_terms else None,
+        templates=templates,
+    )

@@ -1,0 +1,157 @@
+"""Lint: template placeholders, unique ids and references between pack files."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+
+import msgspec
+
+from config.compile.templates import ENGINE_SLOTS, PLACEHOLDER
+from config.errors import Problem
+from config.lint_locate import Locator
+from config.schema.intents import ConsultAnswer, DurationAnswer, TemplateAnswer
+from config.schema.pack import PackSource
+
+__all__ = ["check_ids", "check_placeholders", "check_references", "closest", "template_texts"]
+
+_BRACES = re.compile(r"\{[^{}\n]*\}")
+_GATE_TEXTS = ("reply", "note", "within_reply", "over_reply", "unknown_reply")
+
+
+def closest(name: str, options: Iterable[str]) -> str:
+    """`` did you mean `x`?`` for the closest option, or an empty string."""
+    hint = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.6)
+    return f"; did you mean `{hint[0]}`?" if hint else ""
+
+
+def template_texts(source: PackSource) -> Iterator[tuple[str, str, str]]:
+    """Every customer-facing text that may hold ``{placeholders}``: (file, YAML path, text)."""
+    for name, value in msgspec.structs.asdict(source.templates).items():
+        if isinstance(value, str):
+            yield "templates.yaml", f"$.{name}", value
+    for key, value in source.templates.extra.items():
+        yield "templates.yaml", f"$.extra.{key}", value
+    for i, intent in enumerate(source.intents):
+        base, answer = f"$.intents[{i}].answer", intent.answer
+        if isinstance(answer, TemplateAnswer):
+            yield "intents.yaml", f"{base}.text", answer.text
+        elif isinstance(answer, ConsultAnswer):
+            yield "intents.yaml", f"{base}.lead", answer.lead
+            for k, option in enumerate(answer.options):
+                yield "intents.yaml", f"{base}.options[{k}]", option
+            yield "intents.yaml", f"{base}.question", answer.question
+    for i, topic in enumerate(source.law):
+        yield "law.yaml", f"$.topics[{i}].reply", topic.reply
+    for i, gate in enumerate(source.policies.gates):
+        for field in _GATE_TEXTS:
+            value = getattr(gate.action, field, None)
+            if isinstance(value, str):
+                yield "policies.yaml", f"$.gates[{i}].action.{field}", value
+    yield "policies.yaml", "$.opt_out.reply", source.policies.opt_out.reply
+    yield "policies.yaml", "$.human_request.reply", source.policies.human_request.reply
+    yield "ood.yaml", "$.reply", source.ood.reply
+    if source.tenant.handover.reply_eta:
+        yield "tenant.yaml", "$.handover.reply_eta", source.tenant.handover.reply_eta
+
+
+def check_placeholders(source: PackSource, loc: Locator) -> list[Problem]:
+    """Every ``{x}`` names a fact id or an engine slot; stray braces are warned about."""
+    problems: list[Problem] = []
+    known = set(source.facts) | ENGINE_SLOTS
+    for file, path, text in template_texts(source):
+        for name in dict.fromkeys(PLACEHOLDER.findall(text)):
+            if name in known:
+                continue
+            hint = closest(name, source.facts) or closest(name, ENGINE_SLOTS)
+            problems.append(loc.problem(
+                file, path, code="placeholder",
+                message=f"unknown placeholder `{{{name}}}`: no fact `{name}` in facts.yaml and no engine slot "
+                        f"of that name{hint} (add the fact to facts.yaml or fix the name)"))
+        for stray in _BRACES.findall(text):
+            if not PLACEHOLDER.fullmatch(stray):
+                problems.append(loc.problem(
+                    file, path, code="placeholder", severity="warning",
+                    message=f"`{stray}` is not a placeholder (write `{{fact.id}}`, no spaces): "
+                            "it would be sent to the customer as is"))
+    return problems
+
+
+def _dupes(what: str, entries: Iterable[tuple[str, str, str]], loc: Locator) -> list[Problem]:
+    """Entries are (id, file, path of the id); every repeat after the first is an error."""
+    problems: list[Problem] = []
+    first: dict[str, tuple[str, str]] = {}
+    for ident, file, path in entries:
+        if ident not in first:
+            first[ident] = (file, path)
+            continue
+        other_file, other_path = first[ident]
+        line = loc.locate(other_file, other_path)[0]
+        where = f"{other_path}" + (f" (line {line})" if line else "")
+        problems.append(loc.problem(file, path, code="duplicate-id",
+                                    message=f"duplicate {what} id `{ident}`: already used at {where}; "
+                                            "ids must be unique, rename one"))
+    return problems
+
+
+def check_ids(source: PackSource, loc: Locator) -> list[Problem]:
+    """Ids are unique within intents, LAW topics, gates, services, price items and categories."""
+    cat = source.catalogue
+    problems = _dupes("intent", ((x.id, "intents.yaml", f"$.intents[{i}].id")
+                                 for i, x in enumerate(source.intents)), loc)
+    problems += _dupes("LAW topic", ((x.id, "law.yaml", f"$.topics[{i}].id") for i, x in enumerate(source.law)), loc)
+    problems += _dupes("gate", ((x.id, "policies.yaml", f"$.gates[{i}].id")
+                                for i, x in enumerate(source.policies.gates)), loc)
+    problems += _dupes("service", ((x.id, "services.yaml", f"$.services[{i}].id")
+                                   for i, x in enumerate(cat.services)), loc)
+    problems += _dupes("price item", ((item.id, "services.yaml", f"$.services[{i}].items[{j}].id")
+                                      for i, s in enumerate(cat.services) for j, item in enumerate(s.items)), loc)
+    problems += _dupes("category", ((x.id, "services.yaml", f"$.categories[{i}].id")
+                                    for i, x in enumerate(cat.categories)), loc)
+    intents = {x.id for x in source.intents}
+    for i, rule in enumerate([*source.law, *source.policies.gates]):
+        if rule.id in intents:
+            file, path = ("law.yaml", f"$.topics[{i}].id") if i < len(source.law) else (
+                "policies.yaml", f"$.gates[{i - len(source.law)}].id")
+            kind = "LAW topic" if i < len(source.law) else "gate"
+            problems.append(loc.problem(file, path, code="duplicate-id", severity="warning",
+                                        message=f"{kind} id `{rule.id}` is also an intent id: eval cases "
+                                                "naming it cannot tell the two apart; rename one"))
+    return problems
+
+
+def check_references(source: PackSource, loc: Locator) -> list[Problem]:
+    """Services name existing categories; per-intent thresholds and duration redirects name intents."""
+    problems: list[Problem] = []
+    categories = {c.id for c in source.catalogue.categories}
+    for i, service in enumerate(source.catalogue.services):
+        if service.category not in categories:
+            known = ", ".join(sorted(categories)) or "none defined"
+            problems.append(loc.problem(
+                "services.yaml", f"$.services[{i}].category", code="reference",
+                message=f"service `{service.id}` names category `{service.category}`, which is not in "
+                        f"`categories` (known: {known}){closest(service.category, categories)}"))
+    intents = {x.id for x in source.intents}
+    for key in source.thresholds.per_intent:
+        if key not in intents:
+            problems.append(loc.problem(
+                "thresholds.yaml", f"$.per_intent.{key}", code="reference", key=True,
+                message=f"`per_intent` names `{key}`, which is not an intent id{closest(key, intents)}"))
+    topics = intents | {x.topic for x in source.intents if x.topic}
+    for i, intent in enumerate(source.intents):
+        answer = intent.answer
+        if not isinstance(answer, DurationAnswer):
+            continue
+        base = f"$.intents[{i}].answer"
+        for k, name in enumerate(answer.redirect_after):
+            if name not in topics:
+                problems.append(loc.problem(
+                    "intents.yaml", f"{base}.redirect_after[{k}]", code="reference", severity="warning",
+                    message=f"`redirect_after` names `{name}`, neither an intent nor a topic{closest(name, topics)}"))
+        if answer.redirect_to is not None and answer.redirect_to not in intents:
+            problems.append(loc.problem(
+                "intents.yaml", f"{base}.redirect_to", code="reference", severity="warning",
+                message=f"`redirect_to` names `{answer.redirect_to}`, which is not an intent id"
+                        f"{closest(answer.redirect_to, intents)}"))
+    return problems
