@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Insert
+from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,5 +33,5 @@ def insert_ignore(
         )
     else:
         stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    result = cast(CursorResult[Any], session.execute(stmt))
-    return result.rowcount == 1
+    key = model.__table__.c[conflict_columns[0]]
+    return session.execute(stmt.returning(key)).first() is not None
