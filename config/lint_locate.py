@@ -35,12 +35,21 @@ class Locator:
             return doc.marks[f"{path}#key"]
         return doc.locate(path)
 
-    def problem(self, file: str, path: str, message: str, *, code: str, severity: Severity = "error",
-                key: bool = False) -> Problem:
+    def problem(
+        self,
+        file: str,
+        path: str,
+        message: str,
+        *,
+        code: str,
+        severity: Severity = "error",
+        key: bool = False,
+    ) -> Problem:
         """A problem at ``path`` of ``file``; ``key=True`` points at a mapping key, not its value."""
         line, column = self.locate(file, path, key=key)
-        return Problem(file=file, line=line, column=column, path=path, message=message, code=code,
-                       severity=severity)
+        return Problem(
+            file=file, line=line, column=column, path=path, message=message, code=code, severity=severity
+        )
 
     def battery_root(self, file: str) -> str:
         """YAML path of the list of cases in a battery file (``$`` or ``$.eval_cases``/``$.cases``)."""

@@ -14,8 +14,30 @@ from config.lint_locate import Locator
 from config.schema.intents import ConsultAnswer, DurationAnswer, TemplateAnswer
 from config.schema.pack import PackSource
 
-__all__ = ["check_ids", "check_placeholders", "check_references", "closest", "template_texts"]
+__all__ = [
+    "ENGINE_BUILTINS",
+    "check_ids",
+    "check_placeholders",
+    "check_references",
+    "closest",
+    "template_texts",
+]
 
+ENGINE_BUILTINS = frozenset(
+    {
+        "off_topic",
+        "clarify",
+        "greeting",
+        "thanks",
+        "multi",
+        "booking",
+        "service_not_found",
+        "opt_out",
+        "human_request",
+        "shield",
+    }
+)
+"""Intent labels the engine itself produces; eval cases and aliases may name them."""
 _BRACES = re.compile(r"\{[^{}\n]*\}")
 _GATE_TEXTS = ("reply", "note", "within_reply", "over_reply", "unknown_reply")
 
@@ -65,16 +87,27 @@ def check_placeholders(source: PackSource, loc: Locator) -> list[Problem]:
             if name in known:
                 continue
             hint = closest(name, source.facts) or closest(name, ENGINE_SLOTS)
-            problems.append(loc.problem(
-                file, path, code="placeholder",
-                message=f"unknown placeholder `{{{name}}}`: no fact `{name}` in facts.yaml and no engine slot "
-                        f"of that name{hint} (add the fact to facts.yaml or fix the name)"))
+            problems.append(
+                loc.problem(
+                    file,
+                    path,
+                    code="placeholder",
+                    message=f"unknown placeholder `{{{name}}}`: no fact `{name}` in facts.yaml and no "
+                    f"engine slot of that name{hint} (add the fact to facts.yaml or fix the name)",
+                )
+            )
         for stray in _BRACES.findall(text):
             if not PLACEHOLDER.fullmatch(stray):
-                problems.append(loc.problem(
-                    file, path, code="placeholder", severity="warning",
-                    message=f"`{stray}` is not a placeholder (write `{{fact.id}}`, no spaces): "
-                            "it would be sent to the customer as is"))
+                problems.append(
+                    loc.problem(
+                        file,
+                        path,
+                        code="placeholder",
+                        severity="warning",
+                        message=f"`{stray}` is not a placeholder (write `{{fact.id}}`, no spaces): "
+                        "it would be sent to the customer as is",
+                    )
+                )
     return problems
 
 
@@ -89,35 +122,60 @@ def _dupes(what: str, entries: Iterable[tuple[str, str, str]], loc: Locator) -> 
         other_file, other_path = first[ident]
         line = loc.locate(other_file, other_path)[0]
         where = f"{other_path}" + (f" (line {line})" if line else "")
-        problems.append(loc.problem(file, path, code="duplicate-id",
-                                    message=f"duplicate {what} id `{ident}`: already used at {where}; "
-                                            "ids must be unique, rename one"))
+        problems.append(
+            loc.problem(
+                file,
+                path,
+                code="duplicate-id",
+                message=f"duplicate {what} id `{ident}`: already used at {where}; "
+                "ids must be unique, rename one",
+            )
+        )
     return problems
 
 
 def check_ids(source: PackSource, loc: Locator) -> list[Problem]:
     """Ids are unique within intents, LAW topics, gates, services, price items and categories."""
     cat = source.catalogue
-    problems = _dupes("intent", ((x.id, "intents.yaml", f"$.intents[{i}].id")
-                                 for i, x in enumerate(source.intents)), loc)
-    problems += _dupes("LAW topic", ((x.id, "law.yaml", f"$.topics[{i}].id") for i, x in enumerate(source.law)), loc)
-    problems += _dupes("gate", ((x.id, "policies.yaml", f"$.gates[{i}].id")
-                                for i, x in enumerate(source.policies.gates)), loc)
-    problems += _dupes("service", ((x.id, "services.yaml", f"$.services[{i}].id")
-                                   for i, x in enumerate(cat.services)), loc)
-    problems += _dupes("price item", ((item.id, "services.yaml", f"$.services[{i}].items[{j}].id")
-                                      for i, s in enumerate(cat.services) for j, item in enumerate(s.items)), loc)
-    problems += _dupes("category", ((x.id, "services.yaml", f"$.categories[{i}].id")
-                                    for i, x in enumerate(cat.categories)), loc)
+    problems = _dupes(
+        "intent", ((x.id, "intents.yaml", f"$.intents[{i}].id") for i, x in enumerate(source.intents)), loc
+    )
+    problems += _dupes(
+        "LAW topic", ((x.id, "law.yaml", f"$.topics[{i}].id") for i, x in enumerate(source.law)), loc
+    )
+    problems += _dupes(
+        "gate",
+        ((x.id, "policies.yaml", f"$.gates[{i}].id") for i, x in enumerate(source.policies.gates)),
+        loc,
+    )
+    problems += _dupes(
+        "service", ((x.id, "services.yaml", f"$.services[{i}].id") for i, x in enumerate(cat.services)), loc
+    )
+    items = [(item.id, i, j) for i, s in enumerate(cat.services) for j, item in enumerate(s.items)]
+    problems += _dupes(
+        "price item", ((x, "services.yaml", f"$.services[{i}].items[{j}].id") for x, i, j in items), loc
+    )
+    problems += _dupes(
+        "category",
+        ((x.id, "services.yaml", f"$.categories[{i}].id") for i, x in enumerate(cat.categories)),
+        loc,
+    )
     intents = {x.id for x in source.intents}
-    for i, rule in enumerate([*source.law, *source.policies.gates]):
-        if rule.id in intents:
-            file, path = ("law.yaml", f"$.topics[{i}].id") if i < len(source.law) else (
-                "policies.yaml", f"$.gates[{i - len(source.law)}].id")
-            kind = "LAW topic" if i < len(source.law) else "gate"
-            problems.append(loc.problem(file, path, code="duplicate-id", severity="warning",
-                                        message=f"{kind} id `{rule.id}` is also an intent id: eval cases "
-                                                "naming it cannot tell the two apart; rename one"))
+    clashes = [("LAW topic", "law.yaml", f"$.topics[{i}].id", t.id) for i, t in enumerate(source.law)]
+    gates = source.policies.gates
+    clashes += [("gate", "policies.yaml", f"$.gates[{i}].id", g.id) for i, g in enumerate(gates)]
+    for kind, file, path, ident in clashes:
+        if ident in intents:
+            problems.append(
+                loc.problem(
+                    file,
+                    path,
+                    code="duplicate-id",
+                    severity="warning",
+                    message=f"{kind} id `{ident}` is also an intent id: eval cases naming it cannot tell the "
+                    "two apart; rename one",
+                )
+            )
     return problems
 
 
@@ -128,17 +186,28 @@ def check_references(source: PackSource, loc: Locator) -> list[Problem]:
     for i, service in enumerate(source.catalogue.services):
         if service.category not in categories:
             known = ", ".join(sorted(categories)) or "none defined"
-            problems.append(loc.problem(
-                "services.yaml", f"$.services[{i}].category", code="reference",
-                message=f"service `{service.id}` names category `{service.category}`, which is not in "
-                        f"`categories` (known: {known}){closest(service.category, categories)}"))
+            problems.append(
+                loc.problem(
+                    "services.yaml",
+                    f"$.services[{i}].category",
+                    code="reference",
+                    message=f"service `{service.id}` names category `{service.category}`, which is not in "
+                    f"`categories` (known: {known}){closest(service.category, categories)}",
+                )
+            )
     intents = {x.id for x in source.intents}
     for key in source.thresholds.per_intent:
         if key not in intents:
-            problems.append(loc.problem(
-                "thresholds.yaml", f"$.per_intent.{key}", code="reference", key=True,
-                message=f"`per_intent` names `{key}`, which is not an intent id{closest(key, intents)}"))
-    topics = intents | {x.topic for x in source.intents if x.topic}
+            problems.append(
+                loc.problem(
+                    "thresholds.yaml",
+                    f"$.per_intent.{key}",
+                    code="reference",
+                    key=True,
+                    message=f"`per_intent` names `{key}`, which is not an intent id{closest(key, intents)}",
+                )
+            )
+    topics = intents | {x.topic for x in source.intents if x.topic} | ENGINE_BUILTINS
     for i, intent in enumerate(source.intents):
         answer = intent.answer
         if not isinstance(answer, DurationAnswer):
@@ -146,12 +215,25 @@ def check_references(source: PackSource, loc: Locator) -> list[Problem]:
         base = f"$.intents[{i}].answer"
         for k, name in enumerate(answer.redirect_after):
             if name not in topics:
-                problems.append(loc.problem(
-                    "intents.yaml", f"{base}.redirect_after[{k}]", code="reference", severity="warning",
-                    message=f"`redirect_after` names `{name}`, neither an intent nor a topic{closest(name, topics)}"))
+                problems.append(
+                    loc.problem(
+                        "intents.yaml",
+                        f"{base}.redirect_after[{k}]",
+                        code="reference",
+                        severity="warning",
+                        message=f"`redirect_after` names `{name}`, neither an intent nor a topic"
+                        f"{closest(name, topics)}",
+                    )
+                )
         if answer.redirect_to is not None and answer.redirect_to not in intents:
-            problems.append(loc.problem(
-                "intents.yaml", f"{base}.redirect_to", code="reference", severity="warning",
-                message=f"`redirect_to` names `{answer.redirect_to}`, which is not an intent id"
-                        f"{closest(answer.redirect_to, intents)}"))
+            problems.append(
+                loc.problem(
+                    "intents.yaml",
+                    f"{base}.redirect_to",
+                    code="reference",
+                    severity="warning",
+                    message=f"`redirect_to` names `{answer.redirect_to}`, which is not an intent id"
+                    f"{closest(answer.redirect_to, intents)}",
+                )
+            )
     return problems

@@ -165,8 +165,11 @@ def _first(item: tuple[Any, Any]) -> CharSet:
 
 def _contains(cs: CharSet, ch: int) -> bool:
     lits, ranges, cats, anything = cs
-    return anything or ch in lits or any(lo <= ch <= hi for lo, hi in ranges) or any(
-        re.fullmatch(_CATEGORY_RX[c], chr(ch)) for c in cats
+    return (
+        anything
+        or ch in lits
+        or any(lo <= ch <= hi for lo, hi in ranges)
+        or any(re.fullmatch(_CATEGORY_RX[c], chr(ch)) for c in cats)
     )
 
 
