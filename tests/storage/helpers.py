@@ -17,7 +17,9 @@ def receive(store: TenantStore, provider_id: str, *, jid: str = JID, text: str =
     return store.messages.record_inbound(InboundDraft(provider_message_id=provider_id, jid=jid, text=text))
 
 
-def reply(key: str, conversation_id: uuid.UUID | None, *, origin: OutboxOrigin = OutboxOrigin.BOT) -> OutboxDraft:
+def reply(
+    key: str, conversation_id: uuid.UUID | None, *, origin: OutboxOrigin = OutboxOrigin.BOT
+) -> OutboxDraft:
     return OutboxDraft(
         idempotency_key=key,
         channel=Channel.CHATFLOW,

@@ -55,7 +55,9 @@ def empty_engine(empty_url: str) -> Iterator[Engine]:
 
 def _diff(engine: Engine) -> list[object]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
         return list(compare_metadata(context, Base.metadata))
 
 
@@ -92,7 +94,17 @@ def test_upgrade_twice_is_a_no_op(empty_url: str) -> None:
 def test_alembic_cli_reads_url_from_x_argument(empty_url: str) -> None:
     root = MIGRATIONS_DIR.parent
     result = subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(root / "alembic.ini"), "-x", f"url={empty_url}", "upgrade", "head"],
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            str(root / "alembic.ini"),
+            "-x",
+            f"url={empty_url}",
+            "upgrade",
+            "head",
+        ],
         cwd=root,
         capture_output=True,
         text=True,
