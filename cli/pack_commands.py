@@ -16,8 +16,7 @@ from cli.pack_skeleton import skeleton_files
 from config.compile.compiler import compile_pack
 from config.errors import Problem
 from config.files import read_pack_dir
-from config.lint import lint_pack, sort_problems
-from config.loader import read_pack
+from config.lint import check_files
 from config.schema.pack import PackSource
 
 __all__ = ["check_pack", "register"]
@@ -54,11 +53,8 @@ def check_pack(path: str) -> tuple[PackSource | None, list[Problem], str | None]
         files = read_pack_dir(path)
     except OSError as exc:
         return None, [Problem(file=".", message=f"cannot read the pack: {exc}", code="io")], None
-    source, problems = read_pack(files)
-    if source is None:
-        return None, sort_problems(problems), None
-    problems = sort_problems([*problems, *lint_pack(source, files)])
-    if any(p.severity == "error" for p in problems):
+    source, problems = check_files(files)
+    if source is None or any(p.severity == "error" for p in problems):
         return source, problems, None
     try:
         return source, problems, compile_pack(source).version
