@@ -34,15 +34,18 @@ class CatalogueIndex:
         self.services: dict[str, Service] = {s.id: s for s in catalogue.services}
         self.items: dict[str, tuple[Service, PriceItem]] = {}
         self._aliases: list[tuple[tuple[str, ...], str, str]] = []
+        self._service_words: dict[str, frozenset[str]] = {}
         self._item_lemmas: list[tuple[str, str, frozenset[str], int]] = []
         for service in catalogue.services:
-            for alias in {service.name, *service.aliases}:
+            self._service_words[service.id] = frozenset(
+                w for a in (service.name, *service.aliases) for w in analyser.analyse(a).lemmas)
+            for alias in sorted({service.name, *service.aliases}):
                 lem = analyser.analyse(alias).lemmas
                 if lem:
                     self._aliases.append((lem, service.id, alias))
             for item in service.items:
                 self.items[item.id] = (service, item)
-                for name in {item.name, *item.aliases}:
+                for name in sorted({item.name, *item.aliases}):
                     content = frozenset(w for w in analyser.analyse(name).lemmas if w not in _FILLER)
                     if content:
                         self._item_lemmas.append((service.id, item.id, content, len(content)))
@@ -70,6 +73,8 @@ class CatalogueIndex:
         a known service (``within``) the best-covered item of that service counts on any overlap.
         """
         words = set(message.lemmas)
+        if within is not None:
+            words -= self._service_words.get(within, frozenset())
         best: dict[str, ItemMatch] = {}
         for service_id, item_id, content, size in self._item_lemmas:
             if within is not None and service_id != within:

@@ -25,6 +25,7 @@ class Example(msgspec.Struct, frozen=True):
     intent: str
     text: str
     matched: str
+    masked: bool = True
 
 
 class CompiledPack(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,6 +40,7 @@ class CompiledPack(msgspec.Struct, frozen=True, kw_only=True):
     intent_facts: dict[str, tuple[str, ...]]
     examples: tuple[Example, ...]
     index: NgramIndex
+    literal_index: NgramIndex
     law: tuple[tuple[LawTopic, CompiledTrigger], ...]
     gates: tuple[tuple[PolicyGate, CompiledTrigger | None], ...]
     opt_out: CompiledTrigger

@@ -15,6 +15,7 @@ from config.schema.intents import ConsultAnswer, TemplateAnswer
 from config.schema.pack import PackSource
 from config.schema.rules import Trigger
 from config.text.analyse import TextAnalyser
+from config.text.terms import compile_term
 
 __all__ = ["compile_pack", "pack_version"]
 
@@ -28,15 +29,20 @@ def pack_version(source: PackSource) -> str:
 def compile_pack(source: PackSource) -> CompiledPack:
     analyser = TextAnalyser(source.lexicon.replace)
     catalogue = CatalogueIndex(source.catalogue, analyser)
+    stopwords = frozenset(w for sw in source.lexicon.stopwords for w in analyser.analyse(sw).lemmas)
     examples: list[Example] = []
     for intent in source.intents:
         for text in intent.examples:
-            examples.append(Example(intent.id, text, matching_text(analyser.analyse(text), catalogue)))
+            matched = matching_text(analyser.analyse(text), catalogue, stopwords, intent.mask_services)
+            examples.append(Example(intent.id, text, matched, intent.mask_services))
     for anchor in source.ood.anchors:
-        examples.append(Example(OFF_TOPIC, anchor, matching_text(analyser.analyse(anchor), catalogue)))
+        examples.append(Example(OFF_TOPIC, anchor, matching_text(analyser.analyse(anchor), catalogue, stopwords)))
     from config.text.ngrams import NgramIndex
 
-    index = NgramIndex([e.matched for e in examples])
+    examples.sort(key=lambda e: not e.masked)
+    split = sum(1 for e in examples if e.masked)
+    index = NgramIndex([e.matched for e in examples[:split]])
+    literal_index = NgramIndex([e.matched for e in examples[split:]])
     intent_texts: dict[str, str] = {}
     intent_facts: dict[str, tuple[str, ...]] = {}
     for intent in source.intents:
@@ -56,6 +62,10 @@ def compile_pack(source: PackSource) -> CompiledPack:
     for name, raw in source.templates.extra.items():
         templates[name] = resolve_facts(raw, source.facts)[0]
     templates["ood_reply"] = resolve_facts(source.ood.reply, source.facts)[0]
+    alias_lemmas = {w for s in source.catalogue.services for a in (s.name, *s.aliases)
+                    for w in analyser.analyse(a).lemmas}
+    question_vocab = frozenset(w for i in source.intents for e in i.examples
+                               for w in analyser.analyse(e).lemmas) - alias_lemmas
     abuse_terms = source.tenant.shield.abuse_terms
     return CompiledPack(
         source=source,
@@ -67,10 +77,13 @@ def compile_pack(source: PackSource) -> CompiledPack:
         intent_facts=intent_facts,
         examples=tuple(examples),
         index=index,
+        literal_index=literal_index,
         law=tuple((t, compile_trigger(t.trigger, analyser)) for t in source.law),
         gates=tuple((g, compile_trigger(g.trigger, analyser) if g.trigger else None) for g in source.policies.gates),
         opt_out=compile_trigger(source.policies.opt_out.trigger, analyser),
         human_request=compile_trigger(source.policies.human_request.trigger, analyser),
         abuse=compile_trigger(Trigger(terms=list(abuse_terms)), analyser) if abuse_terms else None,
         templates=templates,
+        extras={"question_vocab": question_vocab, "stopwords": stopwords,
+                "cues": {i.id: tuple(compile_term(c, analyser) for c in i.cues) for i in source.intents if i.cues}},
     )

@@ -20,10 +20,13 @@ NUMBER_MASK = "числоx"
 _REFERENCE_NOW = datetime(2026, 1, 5, 12, 0)
 
 
-def matching_text(message: Analysed, catalogue: CatalogueIndex) -> str:
+def matching_text(message: Analysed, catalogue: CatalogueIndex, stopwords: frozenset[str] = frozenset(),
+                  mask_services: bool = True) -> str:
     """Lemma text with service mentions, date/time expressions and numbers replaced by masks."""
     out = list(message.lemmas)
     for mention in catalogue.mentions(message):
+        if not mask_services:
+            continue
         out[mention.start] = SERVICE_MASK
         for j in range(mention.start + 1, mention.end):
             out[j] = ""
@@ -33,7 +36,7 @@ def matching_text(message: Analysed, catalogue: CatalogueIndex) -> str:
             out[j] = ""
     words: list[str] = []
     for w in out:
-        if not w:
+        if not w or w in stopwords:
             continue
         if w.isdigit():
             w = NUMBER_MASK

@@ -61,7 +61,11 @@ Answer = TemplateAnswer | PriceAnswer | DurationAnswer | ServicePresenceAnswer |
 
 
 class Intent(Strict, frozen=True, kw_only=True):
-    """An intent: recognised by its ``examples`` (and optional ``cues``), answered by ``answer``."""
+    """An intent: recognised by its ``examples`` (and optional ``cues``), answered by ``answer``.
+
+    ``mask_services: false`` keeps service names in the examples: use it when the service is
+    part of the meaning (aftercare of gel polish vs of lashes), not a slot of the question.
+    """
 
     id: Id
     examples: list[Phrase]
@@ -69,4 +73,5 @@ class Intent(Strict, frozen=True, kw_only=True):
     cues: list[Phrase] = msgspec.field(default_factory=list)
     threshold: Score | None = None
     combinable: bool = True
+    mask_services: bool = True
     topic: Id | None = None

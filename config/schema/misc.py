@@ -30,6 +30,7 @@ class Thresholds(Strict, frozen=True, kw_only=True):
     ood: Score = 0.5
     ambiguity_margin: Score = 0.04
     retrieval: Score = 0.55
+    cue_bonus: Score = 0.2
     per_intent: dict[Id, Score] = msgspec.field(default_factory=dict)
 
 

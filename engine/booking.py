@@ -1,0 +1,143 @@
+"""Stage 7: booking intake — service, date/time, name, phone; a manager confirms, never the bot."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import msgspec
+
+from config.compile.templates import fill
+from config.text.morph import is_name
+from config.text.when import When, find_when, format_when
+from engine.state import BookingDraft
+from engine.turn import Outcome, Turn
+from engine.types import Effect
+
+__all__ = ["booking_step", "extract_phone", "has_booking_signal"]
+
+_PHONE = re.compile(r"(?:\+?7|8)[\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
+_NAME_INTRO = re.compile(r"(?:меня зовут|мое имя|моё имя|я\s*[-—]?|имя)\s+([A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі\-]{2,30})",
+                         re.IGNORECASE)
+_SERVICE_AFTER = ("на", "в")
+
+
+def extract_phone(text: str) -> str:
+    m = _PHONE.search(text)
+    if not m:
+        return ""
+    digits = re.sub(r"\D", "", m.group(0))
+    digits = "7" + digits[1:] if digits.startswith("8") else digits
+    return f"+{digits[0]} {digits[1:4]} {digits[4:7]} {digits[7:9]} {digits[9:11]}"
+
+
+def _extract_name(turn: Turn, awaiting: bool) -> str:
+    if m := _NAME_INTRO.search(turn.message):
+        word = m.group(1)
+        if word.lower() not in ("на", "в", "хочу", "бы", "не") and (awaiting or is_name(word)):
+            return word.capitalize()
+    if awaiting:
+        words = [w for w in re.findall(r"[^\W\d_]+", turn.message) if w]
+        if 1 <= len(words) <= 2 and not _PHONE.search(turn.message):
+            if is_name(words[0]) or words[0][:1].isupper() or len(words) == 1:
+                return " ".join(w.capitalize() for w in words)
+    return ""
+
+
+def _unknown_service(turn: Turn, when: When) -> str:
+    """The phrase after «на» in a booking request when it names no catalogue service."""
+    taken = {i for s, e in when.spans for i in range(s, e)}
+    toks = turn.analysed.tokens
+    vocab: frozenset[str] = turn.pack.extras.get("question_vocab", frozenset())
+    for i, tok in enumerate(toks):
+        if tok in _SERVICE_AFTER and i + 1 < len(toks) and i + 1 not in taken:
+            words = []
+            for j in range(i + 1, min(len(toks), i + 4)):
+                if j in taken or toks[j] in _SERVICE_AFTER or toks[j].isdigit():
+                    break
+                words.append(toks[j])
+            if words and not all(turn.analysed.lemmas[i + 1 + k] in vocab for k in range(len(words))):
+                return " ".join(words)
+    return ""
+
+
+def has_booking_signal(turn: Turn) -> bool:
+    """True when the message carries booking data (date/time, phone, or a name when awaited)."""
+    draft = turn.state.booking
+    if draft is None:
+        return False
+    when = find_when(turn.analysed, turn.local)
+    if not when.empty or extract_phone(turn.message):
+        return True
+    return bool(draft.service and draft.when_text and not draft.name and _extract_name(turn, True))
+
+
+def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> Outcome:
+    """Merge what this message says into the draft and ask for the next missing thing."""
+    pack = turn.pack
+    templates = pack.templates
+    draft = turn.state.booking or BookingDraft()
+    when = find_when(turn.analysed, turn.local)
+    names = [pack.catalogue.services[s].name.lower() for s in services]
+    if names:
+        draft = msgspec.structs.replace(draft, service=" и ".join(names), service_known=True)
+    elif not draft.service and (raw := _unknown_service(turn, when)):
+        draft = msgspec.structs.replace(draft, service=raw, service_known=False)
+    elif not draft.service and turn.state.last_services:
+        last = pack.catalogue.services[turn.state.last_services[0]].name.lower()
+        draft = msgspec.structs.replace(draft, service=last, service_known=True)
+    if not when.empty:
+        day = when.day.isoformat() if when.day else draft.day
+        time = when.time or ("" if when.part else draft.time)
+        part = when.part or ("" if when.time else draft.part)
+        merged = When(day=date.fromisoformat(day) if day else None, weekend=when.weekend,
+                      time=time or None, part=part or None)
+        text = format_when(merged, turn.local.date())
+        draft = msgspec.structs.replace(draft, day=day, time=time, part=part, when_text=text)
+        if when.day == turn.local.date() and "booking_note" not in turn.notes:
+            for gate, _trigger in pack.gates:
+                if gate.same_day_booking:
+                    from config.compile.templates import resolve_facts
+                    from config.schema.rules import BookingNote
+
+                    if isinstance(gate.action, BookingNote):
+                        note = resolve_facts(gate.action.note, pack.source.facts)[0]
+                        turn.notes["booking_note"] = (gate.id, note, gate.reason)
+                        turn.log("gates", "booking_note", gate.reason, data={"gate": gate.id, "same_day": True})
+    awaiting_name = bool(draft.service and draft.when_text and not draft.name)
+    if not draft.name and (name := _extract_name(turn, awaiting_name)):
+        draft = msgspec.structs.replace(draft, name=name)
+    if not draft.phone and (phone := extract_phone(turn.message)):
+        draft = msgspec.structs.replace(draft, phone=phone)
+    note = turn.notes.get("booking_note")
+    if note:
+        draft = msgspec.structs.replace(draft, urgent=True)
+    draft = msgspec.structs.replace(draft, turns_left=pack.source.tenant.conversation.booking_turns)
+    prefix = (note[1] + " ") if note else ""
+    if not draft.service_known and draft.service:
+        prefix += fill(templates["booking_unknown_service"], {"service": draft.service}) + " "
+    intent = note[0] if note else "booking"
+    if offer_only:
+        turn.state = msgspec.structs.replace(turn.state, booking=draft)
+        return Outcome("reply", templates["booking_offer"], "booking")
+    if not draft.service:
+        turn.state = msgspec.structs.replace(turn.state, booking=draft)
+        turn.log("booking", "ask", "service missing", data={"slots": draft.slots()})
+        return Outcome("reply", prefix + templates["booking_ask_service"], intent)
+    missing = [k for k, v in (("datetime", draft.when_text), ("name", draft.name), ("phone", draft.phone)) if not v]
+    turn.log("booking", "ask" if missing else "complete", f"missing: {missing}" if missing else "all slots",
+             data={"slots": draft.slots()})
+    if missing:
+        turn.state = msgspec.structs.replace(turn.state, booking=draft)
+        ask = {"datetime": "booking_ask_datetime", "name": "booking_ask_name", "phone": "booking_ask_phone"}
+        key = ask[missing[0]]
+        if missing[0] == "datetime" and draft.day and not draft.time:
+            key = "booking_ask_time"
+        return Outcome("booking_flow", prefix + templates[key], intent)
+    summary = ", ".join(x for x in (draft.service, draft.when_text, draft.name, draft.phone) if x)
+    turn.state = msgspec.structs.replace(turn.state, booking=None)
+    turn.notes["completed_booking"] = draft
+    reply = prefix + fill(templates["booking_handed_over"], {"summary": summary})
+    effect = Effect(kind="booking_request", urgent=draft.urgent, data=draft.slots())
+    return Outcome("booking_flow", reply, intent, effects=(effect,))
+

@@ -1,0 +1,154 @@
+"""Stage 6 (with 7–9): intent and out-of-domain scoring, multi-question replies, booking, fallback."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from config.compile.compiled import OFF_TOPIC
+from config.compile.masking import NUMBER_MASK, SERVICE_MASK, TIME_MASK, matching_text
+from config.schema.catalogue import Service
+from config.schema.intents import BookingAnswer
+from config.text.analyse import Analysed
+from config.text.terms import Term, find_term
+from engine.answers import answer_intent, unknown_words
+from engine.booking import booking_step, has_booking_signal
+from engine.matcher import IntentScore, Matcher
+from engine.turn import Outcome, Turn
+from engine.types import Effect
+
+__all__ = ["intent_stage"]
+
+_SPLIT = re.compile(r"[?!.;\n]+|,|\s(?:и|а также|а еще|а ещё|еще|ещё|также)\s", re.IGNORECASE)
+CONFIDENT_MARGIN = 0.15
+_MASKS = frozenset({SERVICE_MASK, TIME_MASK, NUMBER_MASK})
+
+
+def _boost(turn: Turn, analysed: Analysed, ranked: list[IntentScore]) -> list[IntentScore]:
+    """Add the pack's cue bonus to intents whose cue phrases occur in the message."""
+    cues: dict[str, tuple[Term, ...]] = turn.pack.extras.get("cues", {})
+    bonus = turn.pack.source.thresholds.cue_bonus
+    hits = {i for i, terms in cues.items() if any(find_term(t, analysed) for t in terms)}
+    if not hits:
+        return ranked
+    boosted = [IntentScore(r.intent, min(1.0, r.score + bonus), r.example) if r.intent in hits else r
+               for r in ranked]
+    return sorted(boosted, key=lambda s: (-s.score, s.intent))
+
+
+def _accept(turn: Turn, ranked: list[IntentScore]) -> IntentScore | None:
+    if not ranked:
+        return None
+    top = ranked[0]
+    if top.score < turn.pack.threshold(top.intent):
+        return None
+    second = next((r for r in ranked[1:] if r.intent != top.intent), None)
+    margin = turn.pack.source.thresholds.ambiguity_margin
+    if second and top.score - second.score < margin and top.score < turn.pack.threshold(top.intent) + CONFIDENT_MARGIN:
+        return None
+    return top
+
+
+def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
+    found: list[IntentScore] = []
+    parts = [p.strip() for p in _SPLIT.split(turn.message) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    for part in parts:
+        analysed = turn.pack.analyser.analyse(part)
+        if not analysed.tokens:
+            continue
+        text = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"])
+        if not any(w not in _MASKS for w in text.split()):
+            continue
+        literal = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False)
+        ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal))
+        best = _accept(turn, ranked)
+        if best is None or best.intent == OFF_TOPIC or not turn.pack.intents[best.intent].combinable:
+            continue
+        if all(f.intent != best.intent for f in found):
+            found.append(best)
+    if len(found) < 2:
+        return []
+    topics = {turn.pack.intents[f.intent].topic for f in found}
+    owners = {t for t in topics if t and any(f.intent == t for f in found)}
+    return [f for f in found if not (turn.pack.intents[f.intent].topic in owners and f.intent not in owners)]
+
+
+def _services(turn: Turn) -> list[Service]:
+    ids = list(dict.fromkeys(m.service_id for m in turn.pack.catalogue.mentions(turn.analysed)))
+    if not ids and turn.state.last_services and not unknown_words(turn):
+        ids = list(turn.state.last_services)
+    return [turn.pack.catalogue.services[i] for i in ids]
+
+
+def _multi(turn: Turn, found: list[IntentScore], services: list[Service]) -> Outcome:
+    texts: list[str] = []
+    facts: list[str] = []
+    for f in found:
+        intent = turn.pack.intents[f.intent]
+        if isinstance(intent.answer, BookingAnswer):
+            texts.append(booking_step(turn, [s.id for s in services], offer_only=True).reply)
+            continue
+        result = answer_intent(turn, intent, services)
+        if result:
+            texts.append(result[0])
+            facts.extend(result[1])
+    turn.log("intent", "multi", "several questions in one message",
+             scores={f.intent: round(f.score, 3) for f in found}, matched=[f.example for f in found])
+    turn.notes["topic"] = found[0].intent
+    return Outcome("reply", "\n\n".join(dict.fromkeys(texts)), "multi", facts=tuple(dict.fromkeys(facts)))
+
+
+def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
+    scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
+    if ranked and ranked[0].intent == OFF_TOPIC and ranked[0].score >= turn.pack.threshold(OFF_TOPIC):
+        turn.log("intent", "off_topic", "out-of-domain anchor", scores=scores, matched=[ranked[0].example])
+        return Outcome("reply", turn.pack.templates["ood_reply"], OFF_TOPIC)
+    if turn.retriever is not None:
+        found = turn.retriever.answer(turn.message)
+        threshold = turn.pack.source.thresholds.retrieval
+        if found is not None and found.grounded and found.confidence >= threshold:
+            turn.log("retrieval", "reply", "confident", scores={"confidence": found.confidence},
+                     matched=found.sources, data={"threshold": threshold, "llm": found.used_llm})
+            return Outcome("reply", found.text, "retrieval", facts=tuple(found.sources))
+        turn.log("retrieval", "pass", "not confident or not grounded",
+                 data={"threshold": threshold, "confidence": found.confidence if found else 0.0})
+    limit = turn.pack.source.tenant.conversation.clarify_limit
+    count = turn.state.clarify_count + 1
+    turn.state = msgspec.structs.replace(turn.state, clarify_count=count)
+    if count > limit:
+        turn.log("intent", "escalate", f"clarify limit {limit} reached", scores=scores)
+        return Outcome("escalate", turn.pack.templates["clarify_escalate"], "clarify", "low_confidence",
+                       effects=(Effect(kind="handover", reason="low_confidence"),))
+    turn.log("intent", "clarify", "no intent above its threshold", scores=scores,
+             matched=[r.example for r in ranked[:3]])
+    return Outcome("clarify", turn.pack.templates["clarify"], "clarify")
+
+
+def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
+    ranked = _boost(turn, turn.analysed, matcher.rank(turn.pack, turn.matching_text, turn.literal_text))
+    services = _services(turn)
+    found = _segments(turn, matcher)
+    if found:
+        return _multi(turn, found, services)
+    top = _accept(turn, ranked)
+    scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
+    if turn.state.booking is not None and has_booking_signal(turn) and (
+        top is None or isinstance(turn.pack.intents.get(top.intent, None) and turn.pack.intents[top.intent].answer,
+                                  BookingAnswer) or top.intent in ("last_appointment", "hours", OFF_TOPIC)
+    ):
+        turn.log("intent", "booking", "continues the booking in progress", scores=scores)
+        return booking_step(turn, [s.id for s in services])
+    if top is None or top.intent == OFF_TOPIC:
+        return _fallback(turn, ranked)
+    intent = turn.pack.intents[top.intent]
+    turn.log("intent", "match", top.intent, scores=scores, matched=[top.example])
+    if isinstance(intent.answer, BookingAnswer) or "booking_note" in turn.notes:
+        return booking_step(turn, [s.id for s in services])
+    result = answer_intent(turn, intent, services)
+    if result is None:
+        return _fallback(turn, ranked)
+    turn.notes["topic"] = intent.id
+    return Outcome("reply", result[0], intent.id, facts=result[1])

@@ -1,0 +1,23 @@
+"""The retrieval port: the long tail answered from the tenant's own documents."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+__all__ = ["RetrievalAnswer", "Retriever"]
+
+
+class RetrievalAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    text: str
+    confidence: float
+    sources: list[str]
+    grounded: bool = True
+    used_llm: bool = False
+
+
+class Retriever(Protocol):
+    """Scoped to one tenant at construction; ``None`` when nothing relevant was found."""
+
+    def answer(self, question: str) -> RetrievalAnswer | None: ...
