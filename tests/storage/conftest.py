@@ -82,6 +82,11 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.integration)]
 def db(request: pytest.FixtureRequest) -> Database:
     """A migrated database with every table empty, on each backend in turn."""
     database: Database = request.getfixturevalue(f"{request.param}_database")
+    empty_all_tables(database)
+    return database
+
+
+def empty_all_tables(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.is_sqlite:
@@ -89,7 +94,6 @@ def db(request: pytest.FixtureRequest) -> Database:
                 conn.execute(text(f"DELETE FROM {name}"))
         else:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-    return database
 
 
 @dataclass

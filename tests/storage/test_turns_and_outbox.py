@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from storage import (
+    Database,
     IllegalTransition,
     NotFound,
     OutboxOrigin,
     OutboxStatus,
     Owner,
     StaleWrite,
+    TenantDirectory,
     TenantStore,
 )
-from tests.storage.conftest import FakeClock
+from storage.models import OutboxRow
+from tests.storage.conftest import FakeClock, empty_all_tables
 from tests.storage.helpers import receive, reply, run_parallel
 
 
@@ -226,3 +231,21 @@ def test_other_tenants_decoy_is_invisible(store: TenantStore, decoy: TenantStore
             conversation_id, [message_id], decision={}, trace=None, expected_state_version=0, owner_version=0
         )
     assert decoy.outbox.get(theirs.id).status is OutboxStatus.PENDING
+
+
+@pytest.mark.integration
+def test_postgres_claim_skips_rows_locked_by_another_sender(postgres_database: Database) -> None:
+    """SKIP LOCKED: a claimer never waits on, nor takes, a row another transaction holds."""
+    empty_all_tables(postgres_database)
+    TenantDirectory(postgres_database.session_factory).upsert("acme", "Acme")
+    store = TenantStore(postgres_database.session_factory, "acme")
+    conversation_id = store.conversations.get_or_create("1@s.whatsapp.net").id
+    held = store.outbox.enqueue(reply("held", conversation_id))
+    free = store.outbox.enqueue(reply("free", conversation_id))
+    with postgres_database.session_factory() as session, session.begin():
+        session.execute(
+            select(OutboxRow).where(OutboxRow.tenant_id == "acme", OutboxRow.id == held.id).with_for_update()
+        ).one()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            claimed = pool.submit(store.outbox.claim_due).result(timeout=10)
+    assert [r.id for r in claimed] == [free.id]
