@@ -11,11 +11,38 @@ from channels.chatflow.inbound import parse_inbound
 from channels.errors import ChannelPayloadError
 
 KEYS = [
-    "client_slug", "body", "metadata", "mediaData", "messageType", "message", "text", "content",
-    "messageId", "message_id", "id", "remoteJid", "jid", "from", "chatId", "phone", "sender",
-    "timestamp", "instanceId", "fromMe", "type", "mimetype", "url", "fileName", "caption", "ptt",
-    "seconds", "duration", "size", "to", "nodeData",
-]  # fmt: skip
+    "client_slug",
+    "body",
+    "metadata",
+    "mediaData",
+    "messageType",
+    "message",
+    "text",
+    "content",
+    "messageId",
+    "message_id",
+    "id",
+    "remoteJid",
+    "jid",
+    "from",
+    "chatId",
+    "phone",
+    "sender",
+    "timestamp",
+    "instanceId",
+    "fromMe",
+    "type",
+    "mimetype",
+    "url",
+    "fileName",
+    "caption",
+    "ptt",
+    "seconds",
+    "duration",
+    "size",
+    "to",
+    "nodeData",
+]
 
 scalars = (
     st.none()

@@ -27,9 +27,12 @@ async def test_topic_lifecycle_and_messages(
 ) -> None:
     topic = await telegram.create_forum_topic(GROUP, "Айгерим · 7701*****67")
     sent = await telegram.send_message(
-        GROUP, "<b>Передача</b>: вопрос об оплате", message_thread_id=topic.message_thread_id,
-        reply_markup=BUTTONS, parse_mode="HTML",
-    )  # fmt: skip
+        GROUP,
+        "<b>Передача</b>: вопрос об оплате",
+        message_thread_id=topic.message_thread_id,
+        reply_markup=BUTTONS,
+        parse_mode="HTML",
+    )
     assert (sent.chat.id, sent.message_thread_id, sent.is_topic_message) == (
         GROUP,
         topic.message_thread_id,
