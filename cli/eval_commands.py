@@ -1,0 +1,97 @@
+"""``truffles eval``: run batteries, print scores, enforce a gate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from cli.packs import PackLoadFailed, load_compiled
+from config.loader import load_battery
+from config.schema.battery import Case
+from evals.metrics import GateError, check_gate, score
+from evals.report import render
+from evals.runner import run_cases
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    p = subparsers.add_parser("eval", help="run a pack's batteries (or an external one) and score them")
+    p.add_argument("pack", help="pack folder, e.g. packs/demo_salon")
+    p.add_argument("--battery", action="append", default=[], help="external battery file (repeatable)")
+    p.add_argument("--tier", action="append", default=[], help="only cases of this tier (repeatable)")
+    p.add_argument("--gate", default="", help="e.g. core=1.0,all>=0.97,law_recall=1.0")
+    p.add_argument("--baseline", help="an earlier --format json result: list cases that passed then and fail now")
+    p.add_argument("--format", choices=("text", "json", "junit", "md"), default="text")
+    p.add_argument("--out", help="write the report here instead of stdout")
+    p.add_argument("--strict-intents", action="store_true", help="an intent mismatch fails external cases too")
+    p.add_argument("--no-trace", action="store_true", help="omit traces under failures in text output")
+    p.set_defaults(handler=_eval)
+
+
+def _collect(args: argparse.Namespace, pack_sources: dict[str, list[Case]]) -> list[tuple[str, Case]] | None:
+    cases: list[tuple[str, Case]] = []
+    if args.battery:
+        for file in args.battery:
+            path = Path(file)
+            if not path.is_file():
+                print(f"truffles: battery {file}: no such file", file=sys.stderr)
+                return None
+            loaded, problems = load_battery(path.read_bytes(), str(path))
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                for p in errors:
+                    print(p.render(), file=sys.stderr)
+                print(f"truffles: battery {file} has {len(errors)} error(s)", file=sys.stderr)
+                return None
+            cases.extend((str(path), c) for c in loaded)
+    else:
+        for name, loaded in sorted(pack_sources.items()):
+            cases.extend((name, c) for c in loaded)
+    if args.tier:
+        cases = [(b, c) for b, c in cases if c.tier in args.tier]
+    return cases
+
+
+def _regressions(baseline: str | None, results: list[Any]) -> list[str]:
+    if not baseline:
+        return []
+    data = msgspec.json.decode(Path(baseline).read_bytes())
+    before = {c["id"] for c in data.get("cases", []) if c.get("passed")}
+    return [r.id for r in results if r.id in before and not r.passed]
+
+
+def _eval(args: argparse.Namespace) -> int:
+    try:
+        pack = load_compiled(args.pack)
+    except PackLoadFailed:
+        return 1
+    cases = _collect(args, pack.source.batteries)
+    if cases is None:
+        return 1
+    if not cases:
+        print(f"truffles: no cases to run in {args.pack} (tiers {args.tier or 'all'})", file=sys.stderr)
+        return 1
+    strict = args.strict_intents or not args.battery
+    results = run_cases(cases, pack, strict_intents=strict)
+    scores = score(results, [c for _, c in cases], pack)
+    regressions = _regressions(args.baseline, results)
+    report = render(args.format, results, scores, regressions, trace=not args.no_trace)
+    if args.out:
+        Path(args.out).write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    try:
+        violations = check_gate(args.gate, scores) if args.gate else []
+    except GateError as exc:
+        print(f"truffles: --gate: {exc}", file=sys.stderr)
+        return 2
+    for v in violations:
+        print(f"gate: {v}", file=sys.stderr)
+    if regressions:
+        print(f"gate: {len(regressions)} case(s) regressed against the baseline", file=sys.stderr)
+    return 1 if violations or regressions else 0
