@@ -7,7 +7,8 @@ answerCallbackQuery, editMessageReplyMarkup — with Telegram's error codes and 
 
 Control API (``/_emulator/…``):
   POST faults (see :mod:`channels.faults`; ``endpoint`` = a method name), GET faults, POST reset,
-  POST chats ``{"chat_id", "title", "is_forum"}``, GET chats/{chat_id} (state as JSON),
+  POST bots ``{"token", "first_name", "username"?}`` (name a bot), POST chats ``{"chat_id",
+  "title", "is_forum"}``, GET chats/{chat_id} (state as JSON),
   DELETE topics/{chat_id}/{thread_id} (a manager deletes a topic), GET transcript/{chat_id}
   (plain text), GET callbacks (button presses and their answers), GET updates (delivered updates),
   POST manager/message ``{"token", "chat_id", "message_thread_id", "text", "from"?}`` and
@@ -61,6 +62,12 @@ class _NewChat(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     is_forum: bool = True
 
 
+class _NewBot(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    token: str
+    first_name: str
+    username: str | None = None
+
+
 class _ManagerMessage(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     token: str
     chat_id: int
@@ -104,7 +111,7 @@ class TelegramEmulator:
 
     def transcript(self, chat_id: int) -> str:
         """The manager's view of a group, as plain text."""
-        return render_transcript(self.world.chat(chat_id))
+        return render_transcript(self.world.chat(chat_id), self.world.callbacks.values())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -184,6 +191,10 @@ class TelegramEmulator:
             new = msgspec.json.decode(request.body, type=_NewChat)
             chat = self.world.add_chat(new.chat_id, new.title, is_forum=new.is_forum)
             return json_response({"ok": True, "result": chat.as_chat()}, status=201)
+        if route == ("POST", "bots"):
+            new_bot = msgspec.json.decode(request.body, type=_NewBot)
+            bot = self.world.add_bot(new_bot.token, new_bot.first_name, new_bot.username)
+            return json_response({"ok": True, "result": bot.user}, status=201)
         if route == ("GET", "chats") and len(parts) == 2:
             return json_response(self._chat_state(_int_part(parts[1])))
         if route == ("DELETE", "topics") and len(parts) == 3:

@@ -128,6 +128,7 @@ class CallbackRecord:
     message_id: int
     data: str
     from_id: int
+    from_name: str = ""
     answered: bool = False
     answer_text: str | None = None
     show_alert: bool = False
@@ -171,6 +172,14 @@ class TelegramWorld:
             self.bots[token] = BotState(token=token, user=user)
         return self.bots[token]
 
+    def add_bot(self, token: str, first_name: str, username: str | None = None) -> BotState:
+        """Register a bot with a display name (otherwise bots are named "Bot <id>" on first use)."""
+        bot = self.bot(token)
+        bot.user = User(
+            id=bot.user.id, is_bot=True, first_name=first_name, username=username or bot.user.username
+        )
+        return bot
+
     def add_chat(self, chat_id: int, title: str, *, is_forum: bool = True) -> ChatState:
         """Create (or replace) a chat."""
         self.chats[chat_id] = ChatState(id=chat_id, title=title, is_forum=is_forum)
@@ -197,7 +206,7 @@ class TelegramWorld:
         return topic
 
     def new_callback(
-        self, token: str, chat_id: int, message_id: int, data: str, from_id: int
+        self, token: str, chat_id: int, message_id: int, data: str, sender: User
     ) -> CallbackRecord:
         record = CallbackRecord(
             id=f"cbq-{len(self.callbacks) + 1}",
@@ -205,7 +214,8 @@ class TelegramWorld:
             chat_id=chat_id,
             message_id=message_id,
             data=data,
-            from_id=from_id,
+            from_id=sender.id,
+            from_name=sender.full_name,
         )
         self.callbacks[record.id] = record
         return record

@@ -89,7 +89,7 @@ class UpdateDispatcher:
             raise BotApiError(
                 400, f"Bad Request: no callback button {wanted!r} on message {message_id}: {offered}"
             )
-        record = self.world.new_callback(token, chat.id, message_id, chosen.callback_data, sender.id)
+        record = self.world.new_callback(token, chat.id, message_id, chosen.callback_data, sender)
         query = CallbackQuery(
             id=record.id,
             from_=sender,

@@ -218,3 +218,24 @@ def test_create_app_with_explicit_chats_only() -> None:
     emulator = create_telegram_emulator_app(auto_create_chats=False)
     emulator.world.add_chat(GROUP, "Мира — менеджеры")
     assert emulator.transcript(GROUP) == f"Chat {GROUP} «Мира — менеджеры» (forum)\n"
+
+
+async def test_transcript_shows_button_presses_and_answers(
+    telegram: TelegramClient, manager: ManagerPlayer, telegram_emulator: TelegramEmulator
+) -> None:
+    transport = httpx.ASGITransport(app=telegram_emulator)
+    async with httpx.AsyncClient(base_url="http://tg", transport=transport) as http:
+        named = await http.post("/_emulator/bots", json={"token": BOT_TOKEN, "first_name": "Truffles · Мира"})
+    assert named.status_code == 201
+    _, card_id = await _open_handover(telegram)
+    taken = (await manager.press(card_id, data="take:42")).update.callback_query
+    assert taken is not None
+    await telegram.answer_callback_query(taken.id, text="Вы взяли разговор")
+    await manager.press(card_id, text="Решено")
+    lines = (await manager.transcript()).splitlines()
+    card_line = next(i for i, line in enumerate(lines) if f"#{card_id} " in line)
+    assert "Truffles · Мира (bot): Передача" in lines[card_line]
+    assert lines[card_line + 2 : card_line + 4] == [
+        "        ↳ Дана pressed [Взять] → «Вы взяли разговор»",
+        "        ↳ Дана pressed [Решено] (not answered)",
+    ]
