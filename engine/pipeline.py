@@ -72,7 +72,8 @@ def decide(pack: CompiledPack, state: ConversationState, message: str, now: date
 def _muted(turn: Turn, outcome: Outcome) -> Outcome:
     if not turn.state.muted or outcome.intent == "opt_out":
         return outcome
-    if outcome.action in ("escalate", "booking_flow") or (outcome.action == "reply" and outcome.intent != "off_topic"):
+    small_talk = {i.id for i in turn.pack.source.intents if not i.combinable} | {"off_topic", "clarify"}
+    if outcome.action in ("escalate", "booking_flow") or (outcome.action == "reply" and outcome.intent not in small_talk):
         turn.state = msgspec.structs.replace(turn.state, muted=False)
         turn.log("mute", "unmute", "the customer wrote again with a real request")
         return Outcome(outcome.action, outcome.reply, outcome.intent, outcome.reason, outcome.facts,
@@ -100,13 +101,18 @@ def _carry_context(turn: Turn, outcome: Outcome) -> None:
     mentioned = tuple(dict.fromkeys(m.service_id for m in turn.pack.catalogue.mentions(turn.analysed)))
     ttl = turn.pack.source.tenant.conversation.context_turns
     topic = turn.notes.get("topic", "")
-    if mentioned or topic:
-        state = msgspec.structs.replace(state, last_services=mentioned or state.last_services,
-                                        last_topic=topic or state.last_topic, context_ttl=ttl)
-    elif state.context_ttl > 0:
+    if mentioned:
+        state = msgspec.structs.replace(state, last_services=mentioned, services_ttl=ttl)
+    elif state.services_ttl > 1:
+        state = msgspec.structs.replace(state, services_ttl=state.services_ttl - 1)
+    else:
+        state = msgspec.structs.replace(state, last_services=(), services_ttl=0)
+    if topic:
+        state = msgspec.structs.replace(state, last_topic=topic, context_ttl=ttl)
+    elif state.context_ttl > 1:
         state = msgspec.structs.replace(state, context_ttl=state.context_ttl - 1)
-    if state.context_ttl <= 0 and (state.last_services or state.last_topic):
-        state = msgspec.structs.replace(state, last_services=(), last_topic="", context_ttl=0)
+    else:
+        state = msgspec.structs.replace(state, last_topic="", context_ttl=0)
     if outcome.action in ("reply", "booking_flow") and outcome.intent != "clarify":
         state = msgspec.structs.replace(state, clarify_count=0)
     if state.booking is not None and outcome.action != "booking_flow" and outcome.intent != "booking":

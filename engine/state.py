@@ -34,6 +34,7 @@ class ConversationState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults
     last_services: tuple[str, ...] = ()
     last_topic: str = ""
     context_ttl: int = 0
+    services_ttl: int = 0
     clarify_count: int = 0
     booking: BookingDraft | None = None
     muted: bool = False
