@@ -25,10 +25,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--battery", action="append", default=[], help="external battery file (repeatable)")
     p.add_argument("--tier", action="append", default=[], help="only cases of this tier (repeatable)")
     p.add_argument("--gate", default="", help="e.g. core=1.0,all>=0.97,law_recall=1.0")
-    p.add_argument("--baseline", help="an earlier --format json result: list cases that passed then and fail now")
+    p.add_argument(
+        "--baseline", help="an earlier --format json result: list cases that passed then and fail now"
+    )
     p.add_argument("--format", choices=("text", "json", "junit", "md"), default="text")
     p.add_argument("--out", help="write the report here instead of stdout")
-    p.add_argument("--strict-intents", action="store_true", help="an intent mismatch fails external cases too")
+    p.add_argument(
+        "--strict-intents", action="store_true", help="an intent mismatch fails external cases too"
+    )
     p.add_argument("--no-trace", action="store_true", help="omit traces under failures in text output")
     p.set_defaults(handler=_eval)
 

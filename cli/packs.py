@@ -27,6 +27,9 @@ def load_compiled(path: str) -> CompiledPack:
     if source is None or errors:
         for p in errors:
             print(f"{root}/{p.render()}", file=sys.stderr)
-        print(f"truffles: {path}: pack has {len(errors)} error(s); run `truffles pack check {path}`", file=sys.stderr)
+        print(
+            f"truffles: {path}: pack has {len(errors)} error(s); run `truffles pack check {path}`",
+            file=sys.stderr,
+        )
         raise PackLoadFailed(path)
     return compile_pack(source)

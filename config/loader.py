@@ -42,12 +42,15 @@ def _typed(files: Mapping[str, bytes], name: str, tp: type[T], problems: list[Pr
     return value
 
 
-def _flatten_facts(doc: YamlDoc, value: Any, prefix: str, path: str, out: dict[str, str],
-                   problems: list[Problem]) -> None:
+def _flatten_facts(
+    doc: YamlDoc, value: Any, prefix: str, path: str, out: dict[str, str], problems: list[Problem]
+) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or not key.replace("_", "").isalnum():
-                problems.append(doc.problem(f"{path}.{key}", f"fact key {key!r} must be a word (letters, digits, _)"))
+                problems.append(
+                    doc.problem(f"{path}.{key}", f"fact key {key!r} must be a word (letters, digits, _)")
+                )
                 continue
             _flatten_facts(doc, item, f"{prefix}{key}.", f"{path}.{key}", out, problems)
     elif isinstance(value, bool) or value is None:
@@ -69,7 +72,11 @@ def load_battery(data: bytes, file: str) -> tuple[list[Case], list[Problem]]:
     if isinstance(value, dict):
         keys = [k for k in ("eval_cases", "cases") if k in value]
         if len(keys) != 1 or len(value) != 1:
-            return [], [doc.problem("$", "a battery is a list of cases (or one key `eval_cases:`/`cases:` holding it)")]
+            return [], [
+                doc.problem(
+                    "$", "a battery is a list of cases (or one key `eval_cases:`/`cases:` holding it)"
+                )
+            ]
         value, path = value[keys[0]], f"$.{keys[0]}"
     if not isinstance(value, list):
         return [], [doc.problem(path, "a battery must be a YAML list of cases")]
@@ -81,7 +88,9 @@ def load_battery(data: bytes, file: str) -> tuple[list[Case], list[Problem]]:
         if case is None:
             continue
         if case.id in seen:
-            problems.append(doc.problem(f"{path}[{i}].id", f"case id {case.id!r} repeats item {seen[case.id]}"))
+            problems.append(
+                doc.problem(f"{path}[{i}].id", f"case id {case.id!r} repeats item {seen[case.id]}")
+            )
         seen[case.id] = i
         cases.append(case)
     return cases, problems
@@ -92,16 +101,25 @@ def read_pack(files: Mapping[str, bytes]) -> tuple[PackSource | None, list[Probl
     problems: list[Problem] = []
     for name in REQUIRED_FILES:
         if name not in files:
-            problems.append(Problem(file=name, message=f"missing pack file `{name}`: create it (see `truffles pack new`)"))
+            problems.append(
+                Problem(file=name, message=f"missing pack file `{name}`: create it (see `truffles pack new`)")
+            )
     for name in sorted(files):
         top = name.split("/", 1)[0]
         if "/" not in name and name not in KNOWN_FILES:
-            problems.append(Problem(file=name, message=f"unknown pack file `{name}`; expected one of "
-                                    f"{sorted(KNOWN_FILES)} or the folders knowledge/, batteries/",
-                                    severity="warning", code="layout"))
+            problems.append(
+                Problem(
+                    file=name,
+                    message=f"unknown pack file `{name}`; expected one of "
+                    f"{sorted(KNOWN_FILES)} or the folders knowledge/, batteries/",
+                    severity="warning",
+                    code="layout",
+                )
+            )
         elif "/" in name and top not in ("knowledge", "batteries"):
-            problems.append(Problem(file=name, message=f"unknown pack folder `{top}/`", severity="warning",
-                                    code="layout"))
+            problems.append(
+                Problem(file=name, message=f"unknown pack folder `{top}/`", severity="warning", code="layout")
+            )
     parts: dict[str, Any] = {}
     for name, tp in {**REQUIRED_FILES, **OPTIONAL_FILES}.items():
         if name in files:
@@ -128,11 +146,18 @@ def read_pack(files: Mapping[str, bytes]) -> tuple[PackSource | None, list[Probl
     intents_file = parts["intents.yaml"]
     law_file = parts["law.yaml"]
     pack = PackSource(
-        tenant=parts["tenant.yaml"], facts=facts, catalogue=parts["services.yaml"],
-        intents=intents_file.intents, ood=parts["ood.yaml"], law=law_file.topics,
-        policies=parts["policies.yaml"], templates=parts["templates.yaml"],
-        lexicon=parts.get("lexicon.yaml") or Lexicon(), thresholds=parts.get("thresholds.yaml") or Thresholds(),
-        knowledge=knowledge, batteries=batteries,
+        tenant=parts["tenant.yaml"],
+        facts=facts,
+        catalogue=parts["services.yaml"],
+        intents=intents_file.intents,
+        ood=parts["ood.yaml"],
+        law=law_file.topics,
+        policies=parts["policies.yaml"],
+        templates=parts["templates.yaml"],
+        lexicon=parts.get("lexicon.yaml") or Lexicon(),
+        thresholds=parts.get("thresholds.yaml") or Thresholds(),
+        knowledge=knowledge,
+        batteries=batteries,
     )
     return pack, problems
 

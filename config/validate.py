@@ -45,24 +45,37 @@ def _leaf(doc: YamlDoc, value: Any, info: mi.Type, path: str, problems: list[Pro
         return True
 
 
+def _bounds(info: mi.IntType | mi.FloatType) -> dict[str, Any]:
+    raw = {"ge": info.ge, "le": info.le, "gt": info.gt, "lt": info.lt}
+    return {k: v for k, v in raw.items() if v is not None}
+
+
 def mi_to_type(info: mi.Type) -> Any:
     """Best-effort reverse of ``msgspec.inspect.type_info`` for leaf checks."""
     if isinstance(info, mi.StrType):
         from typing import Annotated
-        meta = msgspec.Meta(pattern=info.pattern, min_length=info.min_length, max_length=info.max_length)
-        return Annotated[str, meta]
+
+        str_meta: dict[str, Any] = {
+            "pattern": info.pattern,
+            "min_length": info.min_length,
+            "max_length": info.max_length,
+        }
+        return Annotated[str, msgspec.Meta(**{k: v for k, v in str_meta.items() if v is not None})]
     if isinstance(info, mi.IntType):
         from typing import Annotated
-        return Annotated[int, msgspec.Meta(ge=info.ge, le=info.le, gt=info.gt, lt=info.lt)]
+
+        return Annotated[int, msgspec.Meta(**_bounds(info))]
     if isinstance(info, mi.FloatType):
         from typing import Annotated
-        return Annotated[float, msgspec.Meta(ge=info.ge, le=info.le, gt=info.gt, lt=info.lt)]
+
+        return Annotated[float, msgspec.Meta(**_bounds(info))]
     simple = {mi.BoolType: bool, mi.NoneType: type(None), mi.AnyType: Any}
     for k, v in simple.items():
         if isinstance(info, k):
             return v
     if isinstance(info, mi.LiteralType):
         from typing import Literal
+
         return Literal[tuple(info.values)]
     raise TypeError(info)
 
@@ -102,8 +115,15 @@ def _walk_struct(doc: YamlDoc, value: Any, info: mi.StructType, path: str, probl
         hint = difflib.get_close_matches(str(key), list(names), n=1)
         fix = f"did you mean `{hint[0]}`?" if hint else f"known fields: {', '.join(sorted(names))}"
         line, col = doc.locate(f"{path}.{key}#key") if f"{path}.{key}#key" in doc.marks else doc.locate(path)
-        problems.append(Problem(file=doc.file, line=line, column=col, path=f"{path}.{key}",
-                                message=f"unknown field `{key}`; {fix}"))
+        problems.append(
+            Problem(
+                file=doc.file,
+                line=line,
+                column=col,
+                path=f"{path}.{key}",
+                message=f"unknown field `{key}`; {fix}",
+            )
+        )
     for name, field in names.items():
         if name not in value:
             if field.required:
@@ -125,7 +145,9 @@ def _walk_union(doc: YamlDoc, value: Any, info: mi.UnionType, path: str, problem
         kinds = {t.tag: t for t in tagged}
         kind = value.get(tag_field)
         if kind not in kinds:
-            problems.append(doc.problem(path, f"`{tag_field}: {kind!r}` is not one of {sorted(map(str, kinds))}"))
+            problems.append(
+                doc.problem(path, f"`{tag_field}: {kind!r}` is not one of {sorted(map(str, kinds))}")
+            )
             return
         _walk_struct(doc, value, kinds[kind], path, problems)
         return

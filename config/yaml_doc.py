@@ -35,7 +35,12 @@ class YamlDoc:
     def problem(self, path: str, message: str, *, code: str = "schema", severity: str = "error") -> Problem:
         line, column = self.locate(path)
         return Problem(
-            file=self.file, line=line, column=column, path=path, message=message, code=code,
+            file=self.file,
+            line=line,
+            column=column,
+            path=path,
+            message=message,
+            code=code,
             severity="warning" if severity == "warning" else "error",
         )
 
@@ -44,29 +49,50 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(node: yaml.Node, path: str, loader: yaml.SafeLoader, marks: Marks, problems: list[Problem],
-           file: str) -> Any:
+def _build(
+    node: yaml.Node, path: str, loader: yaml.SafeLoader, marks: Marks, problems: list[Problem], file: str
+) -> Any:
     marks.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
+            key = (
+                loader.construct_object(key_node, deep=True)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
+            )
             if key is None or isinstance(key, (list, dict)):
                 line, col = _mark(key_node)
-                problems.append(Problem(file=file, line=line, column=col, path=path,
-                                        message="mapping keys must be plain scalars"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        line=line,
+                        column=col,
+                        path=path,
+                        message="mapping keys must be plain scalars",
+                    )
+                )
                 continue
             child = f"{path}.{key}"
             if key in out:
                 line, col = _mark(key_node)
-                problems.append(Problem(file=file, line=line, column=col, path=child,
-                                        message=f"duplicate key {key!r}: a key may appear once; merge the two"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        line=line,
+                        column=col,
+                        path=child,
+                        message=f"duplicate key {key!r}: a key may appear once; merge the two",
+                    )
+                )
                 continue
             marks[child + "#key"] = _mark(key_node)
             out[key] = _build(value_node, child, loader, marks, problems, file)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, f"{path}[{i}]", loader, marks, problems, file) for i, item in enumerate(node.value)]
+        return [
+            _build(item, f"{path}[{i}]", loader, marks, problems, file) for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node, deep=True)
 
 
@@ -89,7 +115,9 @@ def parse_yaml(data: bytes, file: str) -> tuple[YamlDoc | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         reason = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(file=file, line=line, column=col, message=f"YAML syntax: {reason}", code="yaml")]
+        return None, [
+            Problem(file=file, line=line, column=col, message=f"YAML syntax: {reason}", code="yaml")
+        ]
     except yaml.YAMLError as exc:
         return None, [Problem(file=file, message=f"YAML error: {exc}", code="yaml")]
     finally:

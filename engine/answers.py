@@ -20,7 +20,9 @@ def format_price(amount: int, currency: str) -> str:
 def _line(pack: CompiledPack, item: PriceItem) -> str:
     currency = pack.source.catalogue.currency
     if item.price is not None:
-        text = fill(pack.templates["price_line"], {"item": item.name, "price": format_price(item.price, currency)})
+        text = fill(
+            pack.templates["price_line"], {"item": item.name, "price": format_price(item.price, currency)}
+        )
     else:
         amount = format_price(item.price_from or 0, currency)
         text = fill(pack.templates["price_from_line"], {"item": item.name, "price": amount})
@@ -67,8 +69,11 @@ def _price(turn: Turn, services: list[Service], offer: bool) -> Answer:
             items = [_line(pack, i) for i in service.items]
             facts.extend(f"price:{i.id}" for i in service.items)
             head = fill(pack.templates["price_intro"], {"service": service.name})
-            blocks.append(head + "\n" + "\n".join(f"• {x}" for x in items) if items else
-                          fill(pack.templates["duration_unknown"], {"service": service.name.lower()}))
+            blocks.append(
+                head + "\n" + "\n".join(f"• {x}" for x in items)
+                if items
+                else fill(pack.templates["duration_unknown"], {"service": service.name.lower()})
+            )
         text = "\n".join(blocks)
     elif unknown_words(turn):
         return _not_found(pack), ()

@@ -17,8 +17,10 @@ from engine.types import Effect
 __all__ = ["booking_step", "extract_phone", "has_booking_signal"]
 
 _PHONE = re.compile(r"(?:\+?7|8)[\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
-_NAME_INTRO = re.compile(r"(?:меня зовут|мое имя|моё имя|я\s*[-—]?|имя)\s+([A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі\-]{2,30})",
-                         re.IGNORECASE)
+_NAME_INTRO = re.compile(
+    r"(?:меня зовут|мое имя|моё имя|я\s*[-—]?|имя)\s+([A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі\-]{2,30})",
+    re.IGNORECASE,
+)
 _SERVICE_AFTER = ("на", "в")
 
 
@@ -38,9 +40,9 @@ def _extract_name(turn: Turn, awaiting: bool) -> str:
             return word.capitalize()
     if awaiting:
         words = [w for w in re.findall(r"[^\W\d_]+", turn.message) if w]
-        if 1 <= len(words) <= 2 and not _PHONE.search(turn.message):
-            if is_name(words[0]) or words[0][:1].isupper() or len(words) == 1:
-                return " ".join(w.capitalize() for w in words)
+        plausible = 1 <= len(words) <= 2 and not _PHONE.search(turn.message)
+        if plausible and (is_name(words[0]) or words[0][:1].isupper() or len(words) == 1):
+            return " ".join(w.capitalize() for w in words)
     return ""
 
 
@@ -90,8 +92,12 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
         day = when.day.isoformat() if when.day else draft.day
         time = when.time or ("" if when.part else draft.time)
         part = when.part or ("" if when.time else draft.part)
-        merged = When(day=date.fromisoformat(day) if day else None, weekend=when.weekend,
-                      time=time or None, part=part or None)
+        merged = When(
+            day=date.fromisoformat(day) if day else None,
+            weekend=when.weekend,
+            time=time or None,
+            part=part or None,
+        )
         text = format_when(merged, turn.local.date())
         draft = msgspec.structs.replace(draft, day=day, time=time, part=part, when_text=text)
         if when.day == turn.local.date() and "booking_note" not in turn.notes:
@@ -101,9 +107,11 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
                     from config.schema.rules import BookingNote
 
                     if isinstance(gate.action, BookingNote):
-                        note = resolve_facts(gate.action.note, pack.source.facts)[0]
-                        turn.notes["booking_note"] = (gate.id, note, gate.reason)
-                        turn.log("gates", "booking_note", gate.reason, data={"gate": gate.id, "same_day": True})
+                        same_day = resolve_facts(gate.action.note, pack.source.facts)[0]
+                        turn.notes["booking_note"] = (gate.id, same_day, gate.reason)
+                        turn.log(
+                            "gates", "booking_note", gate.reason, data={"gate": gate.id, "same_day": True}
+                        )
     awaiting_name = bool(draft.service and draft.when_text and not draft.name)
     if not draft.name and (name := _extract_name(turn, awaiting_name)):
         draft = msgspec.structs.replace(draft, name=name)
@@ -124,9 +132,15 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
         turn.state = msgspec.structs.replace(turn.state, booking=draft)
         turn.log("booking", "ask", "service missing", data={"slots": draft.slots()})
         return Outcome("reply", prefix + templates["booking_ask_service"], intent)
-    missing = [k for k, v in (("datetime", draft.when_text), ("name", draft.name), ("phone", draft.phone)) if not v]
-    turn.log("booking", "ask" if missing else "complete", f"missing: {missing}" if missing else "all slots",
-             data={"slots": draft.slots()})
+    missing = [
+        k for k, v in (("datetime", draft.when_text), ("name", draft.name), ("phone", draft.phone)) if not v
+    ]
+    turn.log(
+        "booking",
+        "ask" if missing else "complete",
+        f"missing: {missing}" if missing else "all slots",
+        data={"slots": draft.slots()},
+    )
     if missing:
         turn.state = msgspec.structs.replace(turn.state, booking=draft)
         ask = {"datetime": "booking_ask_datetime", "name": "booking_ask_name", "phone": "booking_ask_phone"}
@@ -140,4 +154,3 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
     reply = prefix + fill(templates["booking_handed_over"], {"summary": summary})
     effect = Effect(kind="booking_request", urgent=draft.urgent, data=draft.slots())
     return Outcome("booking_flow", reply, intent, effects=(effect,))
-

@@ -32,8 +32,9 @@ def _boost(turn: Turn, analysed: Analysed, ranked: list[IntentScore]) -> list[In
     hits = {i for i, terms in cues.items() if any(find_term(t, analysed) for t in terms)}
     if not hits:
         return ranked
-    boosted = [IntentScore(r.intent, min(1.0, r.score + bonus), r.example) if r.intent in hits else r
-               for r in ranked]
+    boosted = [
+        IntentScore(r.intent, min(1.0, r.score + bonus), r.example) if r.intent in hits else r for r in ranked
+    ]
     return sorted(boosted, key=lambda s: (-s.score, s.intent))
 
 
@@ -45,7 +46,11 @@ def _accept(turn: Turn, ranked: list[IntentScore]) -> IntentScore | None:
         return None
     second = next((r for r in ranked[1:] if r.intent != top.intent), None)
     margin = turn.pack.source.thresholds.ambiguity_margin
-    if second and top.score - second.score < margin and top.score < turn.pack.threshold(top.intent) + CONFIDENT_MARGIN:
+    if (
+        second
+        and top.score - second.score < margin
+        and top.score < turn.pack.threshold(top.intent) + CONFIDENT_MARGIN
+    ):
         return None
     return top
 
@@ -62,7 +67,9 @@ def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
         text = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"])
         if not any(w not in _MASKS for w in text.split()):
             continue
-        literal = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False)
+        literal = matching_text(
+            analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False
+        )
         ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal))
         best = _accept(turn, ranked)
         if best is None or best.intent == OFF_TOPIC or not turn.pack.intents[best.intent].combinable:
@@ -95,8 +102,13 @@ def _multi(turn: Turn, found: list[IntentScore], services: list[Service]) -> Out
         if result:
             texts.append(result[0])
             facts.extend(result[1])
-    turn.log("intent", "multi", "several questions in one message",
-             scores={f.intent: round(f.score, 3) for f in found}, matched=[f.example for f in found])
+    turn.log(
+        "intent",
+        "multi",
+        "several questions in one message",
+        scores={f.intent: round(f.score, 3) for f in found},
+        matched=[f.example for f in found],
+    )
     turn.notes["topic"] = found[0].intent
     return Outcome("reply", "\n\n".join(dict.fromkeys(texts)), "multi", facts=tuple(dict.fromkeys(facts)))
 
@@ -110,20 +122,40 @@ def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
         found = turn.retriever.answer(turn.message)
         threshold = turn.pack.source.thresholds.retrieval
         if found is not None and found.grounded and found.confidence >= threshold:
-            turn.log("retrieval", "reply", "confident", scores={"confidence": found.confidence},
-                     matched=found.sources, data={"threshold": threshold, "llm": found.used_llm})
+            turn.log(
+                "retrieval",
+                "reply",
+                "confident",
+                scores={"confidence": found.confidence},
+                matched=found.sources,
+                data={"threshold": threshold, "llm": found.used_llm},
+            )
             return Outcome("reply", found.text, "retrieval", facts=tuple(found.sources))
-        turn.log("retrieval", "pass", "not confident or not grounded",
-                 data={"threshold": threshold, "confidence": found.confidence if found else 0.0})
+        turn.log(
+            "retrieval",
+            "pass",
+            "not confident or not grounded",
+            data={"threshold": threshold, "confidence": found.confidence if found else 0.0},
+        )
     limit = turn.pack.source.tenant.conversation.clarify_limit
     count = turn.state.clarify_count + 1
     turn.state = msgspec.structs.replace(turn.state, clarify_count=count)
     if count > limit:
         turn.log("intent", "escalate", f"clarify limit {limit} reached", scores=scores)
-        return Outcome("escalate", turn.pack.templates["clarify_escalate"], "clarify", "low_confidence",
-                       effects=(Effect(kind="handover", reason="low_confidence"),))
-    turn.log("intent", "clarify", "no intent above its threshold", scores=scores,
-             matched=[r.example for r in ranked[:3]])
+        return Outcome(
+            "escalate",
+            turn.pack.templates["clarify_escalate"],
+            "clarify",
+            "low_confidence",
+            effects=(Effect(kind="handover", reason="low_confidence"),),
+        )
+    turn.log(
+        "intent",
+        "clarify",
+        "no intent above its threshold",
+        scores=scores,
+        matched=[r.example for r in ranked[:3]],
+    )
     return Outcome("clarify", turn.pack.templates["clarify"], "clarify")
 
 
@@ -135,9 +167,17 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
         return _multi(turn, found, services)
     top = _accept(turn, ranked)
     scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
-    if turn.state.booking is not None and has_booking_signal(turn) and (
-        top is None or isinstance(turn.pack.intents.get(top.intent, None) and turn.pack.intents[top.intent].answer,
-                                  BookingAnswer) or top.intent in ("last_appointment", "hours", OFF_TOPIC)
+    if (
+        turn.state.booking is not None
+        and has_booking_signal(turn)
+        and (
+            top is None
+            or isinstance(
+                turn.pack.intents.get(top.intent, None) and turn.pack.intents[top.intent].answer,
+                BookingAnswer,
+            )
+            or top.intent in ("last_appointment", "hours", OFF_TOPIC)
+        )
     ):
         turn.log("intent", "booking", "continues the booking in progress", scores=scores)
         return booking_step(turn, [s.id for s in services])

@@ -33,19 +33,36 @@ _RULE_STAGES: dict[str, Stage] = {
 _QUIET_ACTIONS = ("reply", "booking_flow", "clarify")
 
 
-def decide(pack: CompiledPack, state: ConversationState, message: str, now: datetime, *,
-           matcher: Matcher | None = None, retriever: Retriever | None = None) -> Decision:
+def decide(
+    pack: CompiledPack,
+    state: ConversationState,
+    message: str,
+    now: datetime,
+    *,
+    matcher: Matcher | None = None,
+    retriever: Retriever | None = None,
+) -> Decision:
     """Decide one turn. Pure: the same pack, state, message and clock give the same Decision."""
     if now.tzinfo is None:
         raise ValueError(f"decide() needs an aware datetime, got naive {now.isoformat()}; pass tzinfo=UTC")
     local = now.astimezone(ZoneInfo(pack.source.tenant.timezone))
     analysed = pack.analyser.analyse(message)
-    turn = Turn(pack=pack, state=msgspec.structs.replace(state, turn=state.turn + 1), message=message, now=now,
-                local=local, analysed=analysed, matching_text=matching_text(analysed, pack.catalogue, pack.extras["stopwords"]),
-                literal_text=matching_text(analysed, pack.catalogue, pack.extras["stopwords"], mask_services=False),
-                retriever=retriever)
-    turn.log("normalise", "pass", data={"text": analysed.text, "lemmas": analysed.lemma_text,
-                                         "matching": turn.matching_text})
+    turn = Turn(
+        pack=pack,
+        state=msgspec.structs.replace(state, turn=state.turn + 1),
+        message=message,
+        now=now,
+        local=local,
+        analysed=analysed,
+        matching_text=matching_text(analysed, pack.catalogue, pack.extras["stopwords"]),
+        literal_text=matching_text(analysed, pack.catalogue, pack.extras["stopwords"], mask_services=False),
+        retriever=retriever,
+    )
+    turn.log(
+        "normalise",
+        "pass",
+        data={"text": analysed.text, "lemmas": analysed.lemma_text, "matching": turn.matching_text},
+    )
     outcome: Outcome | None = None
     for name in pack.source.tenant.stages:
         if name == "normalise":
@@ -63,9 +80,16 @@ def decide(pack: CompiledPack, state: ConversationState, message: str, now: date
     _carry_context(turn, outcome)
     booking = turn.notes.get("completed_booking") or turn.state.booking
     return Decision(
-        action=outcome.action, reply=outcome.reply, intent=outcome.intent, reason=outcome.reason,
-        facts_used=list(outcome.facts), booking_slots=booking.slots() if booking else {},
-        effects=list(outcome.effects), state=turn.state, trace=turn.trace, pack_version=pack.version,
+        action=outcome.action,
+        reply=outcome.reply,
+        intent=outcome.intent,
+        reason=outcome.reason,
+        facts_used=list(outcome.facts),
+        booking_slots=booking.slots() if booking else {},
+        effects=list(outcome.effects),
+        state=turn.state,
+        trace=turn.trace,
+        pack_version=pack.version,
     )
 
 
@@ -73,11 +97,19 @@ def _muted(turn: Turn, outcome: Outcome) -> Outcome:
     if not turn.state.muted or outcome.intent == "opt_out":
         return outcome
     small_talk = {i.id for i in turn.pack.source.intents if not i.combinable} | {"off_topic", "clarify"}
-    if outcome.action in ("escalate", "booking_flow") or (outcome.action == "reply" and outcome.intent not in small_talk):
+    if outcome.action in ("escalate", "booking_flow") or (
+        outcome.action == "reply" and outcome.intent not in small_talk
+    ):
         turn.state = msgspec.structs.replace(turn.state, muted=False)
         turn.log("mute", "unmute", "the customer wrote again with a real request")
-        return Outcome(outcome.action, outcome.reply, outcome.intent, outcome.reason, outcome.facts,
-                       (*outcome.effects, Effect(kind="unmute")))
+        return Outcome(
+            outcome.action,
+            outcome.reply,
+            outcome.intent,
+            outcome.reason,
+            outcome.facts,
+            (*outcome.effects, Effect(kind="unmute")),
+        )
     turn.log("mute", "silent", "customer opted out; nothing to answer")
     return Outcome("silent", "", outcome.intent, "muted")
 

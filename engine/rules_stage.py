@@ -19,17 +19,25 @@ _HOURS = re.compile(r"(\d{1,2})\s*(?:час)")
 def shield(turn: Turn) -> Outcome | None:
     settings = turn.pack.source.tenant.shield
     stamp = turn.now.timestamp()
-    recent = tuple(t for t in turn.state.recent if stamp - t <= settings.burst_seconds) + (stamp,)
-    texts = (*turn.state.recent_texts[-(settings.burst_messages - 1):], turn.analysed.text)
-    turn.state = msgspec.structs.replace(turn.state, recent=recent[-settings.burst_messages:],
-                                         recent_texts=texts)
+    recent = (*(t for t in turn.state.recent if stamp - t <= settings.burst_seconds), stamp)
+    texts = (*turn.state.recent_texts[-(settings.burst_messages - 1) :], turn.analysed.text)
+    turn.state = msgspec.structs.replace(
+        turn.state, recent=recent[-settings.burst_messages :], recent_texts=texts
+    )
     if len(turn.message) > settings.max_chars:
-        turn.log("shield", settings.long_message_action, f"message of {len(turn.message)} chars > {settings.max_chars}")
+        turn.log(
+            "shield",
+            settings.long_message_action,
+            f"message of {len(turn.message)} chars > {settings.max_chars}",
+        )
         return _shield_outcome(turn, settings.long_message_action, "too_long")
     repeats = sum(1 for t in texts if t == turn.analysed.text) if turn.analysed.text else 0
     if len(recent) >= settings.burst_messages or repeats >= 3:
-        turn.log("shield", settings.burst_action, f"burst: {len(recent)} messages in {settings.burst_seconds}s,"
-                 f" {repeats} repeats")
+        turn.log(
+            "shield",
+            settings.burst_action,
+            f"burst: {len(recent)} messages in {settings.burst_seconds}s, {repeats} repeats",
+        )
         return _shield_outcome(turn, settings.burst_action, "burst")
     if turn.pack.abuse is not None and (hit := turn.pack.abuse.match(turn.analysed)):
         turn.log("shield", settings.abuse_action, "abuse", matched=[hit])
@@ -50,7 +58,9 @@ def opt_out(turn: Turn) -> Outcome | None:
     if hit := turn.pack.opt_out.match(turn.analysed):
         turn.log("opt_out", "mute", "customer asked not to be written to", matched=[hit])
         turn.state = msgspec.structs.replace(turn.state, muted=True, booking=None)
-        return Outcome("reply", _facts(turn, rule.reply), "opt_out", "opt_out", effects=(Effect(kind="mute"),))
+        return Outcome(
+            "reply", _facts(turn, rule.reply), "opt_out", "opt_out", effects=(Effect(kind="mute"),)
+        )
     turn.log("opt_out", "pass")
     return None
 
@@ -59,8 +69,13 @@ def human_request(turn: Turn) -> Outcome | None:
     rule = turn.pack.source.policies.human_request
     if hit := turn.pack.human_request.match(turn.analysed):
         turn.log("human_request", "escalate", "explicit request for a human", matched=[hit])
-        return Outcome("escalate", _facts(turn, rule.reply), "human_request", "human_request",
-                       effects=(Effect(kind="handover", reason="human_request"),))
+        return Outcome(
+            "escalate",
+            _facts(turn, rule.reply),
+            "human_request",
+            "human_request",
+            effects=(Effect(kind="handover", reason="human_request"),),
+        )
     turn.log("human_request", "pass")
     return None
 
@@ -69,8 +84,13 @@ def law(turn: Turn) -> Outcome | None:
     for topic, trigger in turn.pack.law:
         if hit := trigger.match(turn.analysed):
             turn.log("law", "escalate", topic.reason, matched=[hit], data={"topic": topic.id})
-            return Outcome("escalate", _facts(turn, topic.reply), topic.id, topic.reason,
-                           effects=(Effect(kind="handover", reason=topic.id),))
+            return Outcome(
+                "escalate",
+                _facts(turn, topic.reply),
+                topic.id,
+                topic.reason,
+                effects=(Effect(kind="handover", reason=topic.id),),
+            )
     turn.log("law", "pass")
     return None
 
@@ -94,11 +114,16 @@ def gates(turn: Turn) -> Outcome | None:
         if not hit:
             continue
         action = gate.action
-        data = {"gate": gate.id}
+        data: dict[str, object] = {"gate": gate.id}
         if isinstance(action, EscalateAction):
             turn.log("gates", "escalate", gate.reason, matched=[hit], data=data)
-            return Outcome("escalate", _facts(turn, action.reply), gate.id, gate.reason,
-                           effects=(Effect(kind="handover", reason=gate.id),))
+            return Outcome(
+                "escalate",
+                _facts(turn, action.reply),
+                gate.id,
+                gate.reason,
+                effects=(Effect(kind="handover", reason=gate.id),),
+            )
         if isinstance(action, ReplyAction):
             turn.log("gates", "reply", gate.reason, matched=[hit], data=data)
             return Outcome("reply", _facts(turn, action.reply), gate.id, gate.reason)
@@ -107,8 +132,13 @@ def gates(turn: Turn) -> Outcome | None:
             data["minutes"] = minutes if minutes is not None else "unknown"
             if minutes is not None and minutes > action.tolerated:
                 turn.log("gates", "escalate", gate.reason, matched=[hit], data=data)
-                return Outcome("escalate", _facts(turn, action.over_reply), gate.id, gate.reason,
-                               effects=(Effect(kind="handover", reason=gate.id),))
+                return Outcome(
+                    "escalate",
+                    _facts(turn, action.over_reply),
+                    gate.id,
+                    gate.reason,
+                    effects=(Effect(kind="handover", reason=gate.id),),
+                )
             reply = action.within_reply if minutes is not None else action.unknown_reply
             turn.log("gates", "reply", gate.reason, matched=[hit], data=data)
             return Outcome("reply", _facts(turn, reply), gate.id, gate.reason)

@@ -42,5 +42,6 @@ class Turn:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def log(self, stage: str, decision: str, reason: str = "", **kw: Any) -> None:
-        self.trace.append(TraceEntry(stage=stage, decision=decision, reason=reason,
-                                     pack_version=self.pack.version, **kw))
+        self.trace.append(
+            TraceEntry(stage=stage, decision=decision, reason=reason, pack_version=self.pack.version, **kw)
+        )

@@ -14,8 +14,16 @@ __all__ = ["MUST_DO", "TurnCheck", "allowed_intents", "check_turn"]
 
 
 def _asks_missing(d: Decision, pack: CompiledPack) -> bool:
-    asks = [pack.templates[k] for k in ("booking_ask_service", "booking_ask_datetime", "booking_ask_time",
-                                         "booking_ask_name", "booking_ask_phone")]
+    asks = [
+        pack.templates[k]
+        for k in (
+            "booking_ask_service",
+            "booking_ask_datetime",
+            "booking_ask_time",
+            "booking_ask_name",
+            "booking_ask_phone",
+        )
+    ]
     return any(a in d.reply for a in asks)
 
 
@@ -45,13 +53,17 @@ def _trace_has(d: Decision, wanted: dict[str, object]) -> bool:
     for entry in d.trace:
         raw = msgspec.structs.asdict(entry)
         flat = {**raw, **raw.get("data", {})}
-        if all(str(flat.get(k)) == str(v) or (isinstance(flat.get(k), list) and v in flat[k])
-               for k, v in wanted.items()):
+        if all(
+            str(flat.get(k)) == str(v) or (isinstance(flat.get(k), list) and v in flat[k])
+            for k, v in wanted.items()
+        ):
             return True
     return False
 
 
-def check_turn(expected: Expected | None, d: Decision, pack: CompiledPack, *, strict_intents: bool) -> TurnCheck:
+def check_turn(
+    expected: Expected | None, d: Decision, pack: CompiledPack, *, strict_intents: bool
+) -> TurnCheck:
     """Every failed assertion as a readable line; ``intent_agrees`` is None when no intent is expected."""
     if expected is None:
         return TurnCheck(failures=[], optional_missed=[], intent_agrees=None)

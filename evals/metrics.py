@@ -71,13 +71,19 @@ def score(results: list[CaseResult], cases: list[Case], pack: CompiledPack) -> S
     gate = [r for r, c in zip(results, cats, strict=True) if "gate" in c]
     rate("gate_recall", sum(r.passed for r in gate), len(gate))
     ood = [r for r, c in zip(results, cats, strict=True) if "ood" in c]
-    rate("ood_false_answer_rate", sum(r.turns[-1].intent != OFF_TOPIC and r.turns[-1].action == "reply"
-                                      for r in ood), len(ood))
+    rate(
+        "ood_false_answer_rate",
+        sum(r.turns[-1].intent != OFF_TOPIC and r.turns[-1].action == "reply" for r in ood),
+        len(ood),
+    )
     truth = [r for r, c in zip(results, cats, strict=True) if "truth" in c]
     rate("truth_accuracy", sum(r.passed for r in truth), len(truth))
     booking = [r for r, c in zip(results, cats, strict=True) if "booking" in c]
-    rate("booking_slot_accuracy", sum(not any("booking slot" in f for f in r.turns[-1].failures)
-                                      for r in booking), len(booking))
+    rate(
+        "booking_slot_accuracy",
+        sum(not any("booking slot" in f for f in r.turns[-1].failures) for r in booking),
+        len(booking),
+    )
     agree = [t.intent_agrees for r in results for t in r.turns if t.intent_agrees is not None]
     rate("intent_agreement", sum(agree), len(agree))
     escalate = [r for r in results if r.expected_action == "escalate"]
@@ -108,8 +114,13 @@ def check_gate(spec: str, scores: Scores) -> list[str]:
             raise GateError(f"gate names unknown metric {name!r}; known: {sorted(scores.metrics)}")
         value = scores.metrics[name]
         lower_is_better = name.endswith("_rate")
-        ok = {">=": value >= bound, ">": value > bound, "<=": value <= bound, "<": value < bound,
-              "=": value <= bound if lower_is_better else value >= bound}[op]
+        ok = {
+            ">=": value >= bound,
+            ">": value > bound,
+            "<=": value <= bound,
+            "<": value < bound,
+            "=": value <= bound if lower_is_better else value >= bound,
+        }[op]
         if not ok:
             violations.append(f"{name} = {value:.4f} fails {op}{bound}")
     return violations

@@ -11,8 +11,20 @@ from evals.runner import CaseResult
 
 __all__ = ["render"]
 
-_ORDER = ("all", "core", "full", "long", "law_recall", "gate_recall", "ood_false_answer_rate", "truth_accuracy",
-          "booking_slot_accuracy", "intent_agreement", "escalate", "booking_flow")
+_ORDER = (
+    "all",
+    "core",
+    "full",
+    "long",
+    "law_recall",
+    "gate_recall",
+    "ood_false_answer_rate",
+    "truth_accuracy",
+    "booking_slot_accuracy",
+    "intent_agreement",
+    "escalate",
+    "booking_flow",
+)
 
 
 def _metric_lines(scores: Scores) -> list[str]:
@@ -26,15 +38,18 @@ def _failure_text(r: CaseResult, trace: bool) -> list[str]:
         mark = "✗" if t.failures else " "
         lines.append(f"  {mark} turn {i + 1}: {t.user!r}")
         if t.failures or i == len(r.turns) - 1:
-            lines.append(f"      → {t.action}/{t.intent}{' (' + t.reason + ')' if t.reason else ''}: "
-                         f"{t.reply!r}")
+            lines.append(
+                f"      → {t.action}/{t.intent}{' (' + t.reason + ')' if t.reason else ''}: {t.reply!r}"
+            )
         for f in t.failures:
             lines.append(f"      ! {f}")
         if t.failures and trace:
             for e in t.trace:
                 if e.get("decision") != "pass" or e.get("stage") == "intent":
-                    lines.append(f"      · {e.get('stage')}: {e.get('decision')} {e.get('reason', '')} "
-                                 f"{e.get('scores', '')}")
+                    lines.append(
+                        f"      · {e.get('stage')}: {e.get('decision')} {e.get('reason', '')} "
+                        f"{e.get('scores', '')}"
+                    )
     return lines
 
 
@@ -46,7 +61,9 @@ def _text(results: list[CaseResult], scores: Scores, baseline_regressions: list[
     out.append(f"\n{scores.passed}/{scores.cases} cases passed")
     out.extend(_metric_lines(scores))
     if baseline_regressions:
-        out.append(f"regressions against baseline ({len(baseline_regressions)}): {', '.join(baseline_regressions)}")
+        out.append(
+            f"regressions against baseline ({len(baseline_regressions)}): {', '.join(baseline_regressions)}"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -57,8 +74,10 @@ def _junit(results: list[CaseResult], scores: Scores) -> str:
         rows.append(f"  <testcase classname={quoteattr(r.battery)} name={quoteattr(r.id)}>")
         if not r.passed:
             detail = "\n".join(_failure_text(r, trace=False))
-            rows.append(f"    <failure message={quoteattr('; '.join(f for t in r.turns for f in t.failures))}>"
-                        f"{escape(detail)}</failure>")
+            rows.append(
+                f"    <failure message={quoteattr('; '.join(f for t in r.turns for f in t.failures))}>"
+                f"{escape(detail)}</failure>"
+            )
         rows.append("  </testcase>")
     rows.append("</testsuite>")
     return "\n".join(rows) + "\n"
@@ -77,7 +96,9 @@ def _markdown(results: list[CaseResult], scores: Scores) -> str:
     return "\n".join(rows) + "\n"
 
 
-def render(fmt: str, results: list[CaseResult], scores: Scores, regressions: list[str], *, trace: bool = True) -> str:
+def render(
+    fmt: str, results: list[CaseResult], scores: Scores, regressions: list[str], *, trace: bool = True
+) -> str:
     if fmt == "json":
         payload = {"summary": scores, "regressions": regressions, "cases": results}
         return msgspec.json.format(msgspec.json.encode(payload).decode(), indent=1) + "\n"

@@ -51,12 +51,21 @@ class CaseResult(msgspec.Struct, frozen=True, kw_only=True):
 def _start(case: Case, pack: CompiledPack) -> datetime:
     day = date.fromisoformat(case.local_date) if case.local_date else DEFAULT_DATE
     hh, mm = (case.local_time or DEFAULT_TIME).split(":")
-    local = datetime(day.year, day.month, day.day, int(hh), int(mm), tzinfo=ZoneInfo(pack.source.tenant.timezone))
+    local = datetime(
+        day.year, day.month, day.day, int(hh), int(mm), tzinfo=ZoneInfo(pack.source.tenant.timezone)
+    )
     return local
 
 
-def run_case(case: Case, pack: CompiledPack, battery: str, *, strict_intents: bool,
-             matcher: Matcher | None = None, retriever: Retriever | None = None) -> CaseResult:
+def run_case(
+    case: Case,
+    pack: CompiledPack,
+    battery: str,
+    *,
+    strict_intents: bool,
+    matcher: Matcher | None = None,
+    retriever: Retriever | None = None,
+) -> CaseResult:
     turns = case.user_turns()
     now = _start(case, pack)
     gap = BURST_GAP if case.messages is not None else TURN_GAP
@@ -74,20 +83,44 @@ def run_case(case: Case, pack: CompiledPack, battery: str, *, strict_intents: bo
                     merged[k] = v
             expected = msgspec.convert(merged, type(case.expected))
         check = check_turn(expected, d, pack, strict_intents=strict_intents)
-        results.append(TurnResult(
-            user=turn.user, reply=d.reply, action=d.action, intent=d.intent, reason=d.reason,
-            booking_slots=d.booking_slots, facts_used=d.facts_used,
-            trace=[msgspec.to_builtins(t) for t in d.trace], failures=check.failures,
-            optional_missed=check.optional_missed, intent_agrees=check.intent_agrees,
-            checked=expected is not None,
-        ))
+        results.append(
+            TurnResult(
+                user=turn.user,
+                reply=d.reply,
+                action=d.action,
+                intent=d.intent,
+                reason=d.reason,
+                booking_slots=d.booking_slots,
+                facts_used=d.facts_used,
+                trace=[msgspec.to_builtins(t) for t in d.trace],
+                failures=check.failures,
+                optional_missed=check.optional_missed,
+                intent_agrees=check.intent_agrees,
+                checked=expected is not None,
+            )
+        )
     final = case.expected or (turns[-1].expected if turns else None)
-    return CaseResult(id=case.id, battery=battery, tier=case.tier, tags=list(case.tags),
-                      passed=all(not t.failures for t in results),
-                      expected_action=final.action if final else None, turns=results, notes=case.notes)
+    return CaseResult(
+        id=case.id,
+        battery=battery,
+        tier=case.tier,
+        tags=list(case.tags),
+        passed=all(not t.failures for t in results),
+        expected_action=final.action if final else None,
+        turns=results,
+        notes=case.notes,
+    )
 
 
-def run_cases(cases: list[tuple[str, Case]], pack: CompiledPack, *, strict_intents: bool,
-              matcher: Matcher | None = None, retriever: Retriever | None = None) -> list[CaseResult]:
-    return [run_case(c, pack, battery, strict_intents=strict_intents, matcher=matcher, retriever=retriever)
-            for battery, c in cases]
+def run_cases(
+    cases: list[tuple[str, Case]],
+    pack: CompiledPack,
+    *,
+    strict_intents: bool,
+    matcher: Matcher | None = None,
+    retriever: Retriever | None = None,
+) -> list[CaseResult]:
+    return [
+        run_case(c, pack, battery, strict_intents=strict_intents, matcher=matcher, retriever=retriever)
+        for battery, c in cases
+    ]

@@ -38,7 +38,8 @@ class CatalogueIndex:
         self._item_lemmas: list[tuple[str, str, frozenset[str], int]] = []
         for service in catalogue.services:
             self._service_words[service.id] = frozenset(
-                w for a in (service.name, *service.aliases) for w in analyser.analyse(a).lemmas)
+                w for a in (service.name, *service.aliases) for w in analyser.analyse(a).lemmas
+            )
             for alias in sorted({service.name, *service.aliases}):
                 lem = analyser.analyse(alias).lemmas
                 if lem:

@@ -36,7 +36,9 @@ def compile_pack(source: PackSource) -> CompiledPack:
             matched = matching_text(analyser.analyse(text), catalogue, stopwords, intent.mask_services)
             examples.append(Example(intent.id, text, matched, intent.mask_services))
     for anchor in source.ood.anchors:
-        examples.append(Example(OFF_TOPIC, anchor, matching_text(analyser.analyse(anchor), catalogue, stopwords)))
+        examples.append(
+            Example(OFF_TOPIC, anchor, matching_text(analyser.analyse(anchor), catalogue, stopwords))
+        )
     from config.text.ngrams import NgramIndex
 
     examples.sort(key=lambda e: not e.masked)
@@ -62,10 +64,13 @@ def compile_pack(source: PackSource) -> CompiledPack:
     for name, raw in source.templates.extra.items():
         templates[name] = resolve_facts(raw, source.facts)[0]
     templates["ood_reply"] = resolve_facts(source.ood.reply, source.facts)[0]
-    alias_lemmas = {w for s in source.catalogue.services for a in (s.name, *s.aliases)
-                    for w in analyser.analyse(a).lemmas}
-    question_vocab = frozenset(w for i in source.intents for e in i.examples
-                               for w in analyser.analyse(e).lemmas) - alias_lemmas
+    alias_lemmas = {
+        w for s in source.catalogue.services for a in (s.name, *s.aliases) for w in analyser.analyse(a).lemmas
+    }
+    question_vocab = (
+        frozenset(w for i in source.intents for e in i.examples for w in analyser.analyse(e).lemmas)
+        - alias_lemmas
+    )
     abuse_terms = source.tenant.shield.abuse_terms
     return CompiledPack(
         source=source,
@@ -79,11 +84,18 @@ def compile_pack(source: PackSource) -> CompiledPack:
         index=index,
         literal_index=literal_index,
         law=tuple((t, compile_trigger(t.trigger, analyser)) for t in source.law),
-        gates=tuple((g, compile_trigger(g.trigger, analyser) if g.trigger else None) for g in source.policies.gates),
+        gates=tuple(
+            (g, compile_trigger(g.trigger, analyser) if g.trigger else None) for g in source.policies.gates
+        ),
         opt_out=compile_trigger(source.policies.opt_out.trigger, analyser),
         human_request=compile_trigger(source.policies.human_request.trigger, analyser),
         abuse=compile_trigger(Trigger(terms=list(abuse_terms)), analyser) if abuse_terms else None,
         templates=templates,
-        extras={"question_vocab": question_vocab, "stopwords": stopwords,
-                "cues": {i.id: tuple(compile_term(c, analyser) for c in i.cues) for i in source.intents if i.cues}},
+        extras={
+            "question_vocab": question_vocab,
+            "stopwords": stopwords,
+            "cues": {
+                i.id: tuple(compile_term(c, analyser) for c in i.cues) for i in source.intents if i.cues
+            },
+        },
     )

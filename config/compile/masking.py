@@ -20,8 +20,12 @@ NUMBER_MASK = "числоx"
 _REFERENCE_NOW = datetime(2026, 1, 5, 12, 0)
 
 
-def matching_text(message: Analysed, catalogue: CatalogueIndex, stopwords: frozenset[str] = frozenset(),
-                  mask_services: bool = True) -> str:
+def matching_text(
+    message: Analysed,
+    catalogue: CatalogueIndex,
+    stopwords: frozenset[str] = frozenset(),
+    mask_services: bool = True,
+) -> str:
     """Lemma text with service mentions, date/time expressions and numbers replaced by masks."""
     out = list(message.lemmas)
     for mention in catalogue.mentions(message):

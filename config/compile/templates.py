@@ -9,8 +9,21 @@ __all__ = ["ENGINE_SLOTS", "PLACEHOLDER", "fill", "placeholders", "resolve_facts
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 ENGINE_SLOTS = frozenset(
-    {"service", "items", "suggestions", "item", "price", "when", "name", "phone", "summary", "eta", "answer",
-     "duration", "minutes"}
+    {
+        "service",
+        "items",
+        "suggestions",
+        "item",
+        "price",
+        "when",
+        "name",
+        "phone",
+        "summary",
+        "eta",
+        "answer",
+        "duration",
+        "minutes",
+    }
 )
 
 

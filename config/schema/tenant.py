@@ -9,20 +9,28 @@ import msgspec
 from config.schema.base import ClockTime, Id, Minutes, NonEmpty, Strict
 
 __all__ = [
-    "ChatFlowChannel",
+    "WEEKDAYS",
     "Channels",
+    "ChatFlowChannel",
     "ConversationSettings",
     "DayHours",
     "HandoverSettings",
     "ShieldSettings",
-    "TenantSettings",
     "TelegramChannel",
-    "WEEKDAYS",
+    "TenantSettings",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Stage = Literal["normalise", "shield", "opt_out", "human_request", "law", "gates", "intent"]
-DEFAULT_STAGES: tuple[Stage, ...] = ("normalise", "shield", "opt_out", "human_request", "law", "gates", "intent")
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    "normalise",
+    "shield",
+    "opt_out",
+    "human_request",
+    "law",
+    "gates",
+    "intent",
+)
 
 
 class DayHours(Strict, frozen=True, kw_only=True):
@@ -110,4 +118,6 @@ class TenantSettings(Strict, frozen=True, kw_only=True):
             raise ValueError(f"unknown weekday(s) {unknown} in `hours`; use {list(WEEKDAYS)}")
         missing = [d for d in WEEKDAYS if d not in self.hours]
         if missing:
-            raise ValueError(f"`hours` lacks {missing}; give every weekday (use `closed: true` for a day off)")
+            raise ValueError(
+                f"`hours` lacks {missing}; give every weekday (use `closed: true` for a day off)"
+            )

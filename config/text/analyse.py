@@ -56,5 +56,6 @@ class TextAnalyser:
 
     def analyse(self, raw: str) -> Analysed:
         tokens = self.rewrite(normalise(raw).split())
-        return Analysed(raw=raw, text=" ".join(tokens), tokens=tuple(tokens),
-                        lemmas=tuple(lemma(t) for t in tokens))
+        return Analysed(
+            raw=raw, text=" ".join(tokens), tokens=tuple(tokens), lemmas=tuple(lemma(t) for t in tokens)
+        )

@@ -25,8 +25,12 @@ def test_case_needs_exactly_one_of_user_turns_messages() -> None:
 
 
 def test_gate_spec_parsing_and_lower_is_better_rates() -> None:
-    scores = Scores(cases=10, passed=9, metrics={"all": 0.9, "ood_false_answer_rate": 0.1},
-                    counts={"all": 10, "ood_false_answer_rate": 10})
+    scores = Scores(
+        cases=10,
+        passed=9,
+        metrics={"all": 0.9, "ood_false_answer_rate": 0.1},
+        counts={"all": 10, "ood_false_answer_rate": 10},
+    )
     assert check_gate("all>=0.9", scores) == []
     assert check_gate("all=1.0", scores) != []
     assert check_gate("ood_false_answer_rate=0", scores) != []
@@ -50,12 +54,17 @@ def test_eval_cli_fails_a_case_and_the_gate(tmp_path: Path, capsys: pytest.Captu
     assert "gate: all" in out.err
 
 
-def test_eval_json_holds_turns_for_external_scorers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_json_holds_turns_for_external_scorers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     battery = tmp_path / "b.yaml"
-    battery.write_text("- id: book\n  user: Запишите на маникюр завтра в 18:00\n"
-                       "  expected: {action: booking_flow, booking_slots: [service, datetime]}\n", encoding="utf-8")
+    battery.write_text(
+        "- id: book\n  user: Запишите на маникюр завтра в 18:00\n"
+        "  expected: {action: booking_flow, booking_slots: [service, datetime]}\n",
+        encoding="utf-8",
+    )
     assert main(["eval", str(ROOT / "packs/demo_salon"), "--battery", str(battery), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     turn = data["cases"][0]["turns"][0]
