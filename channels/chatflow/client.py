@@ -9,6 +9,7 @@ The client never retries: the outbox worker owns retries (and the idempotency ke
 from __future__ import annotations
 
 import email.utils
+import math
 import time
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -238,7 +239,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         except (TypeError, ValueError):
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, seconds) if seconds == seconds else None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _json_object(content: bytes) -> dict[str, Any]:

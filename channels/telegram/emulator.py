@@ -47,7 +47,7 @@ from channels.faults import Fault, FaultInjector, parse_fault_spec
 from channels.serving import run_app
 from channels.telegram.emulator_methods import METHODS, render_message
 from channels.telegram.emulator_state import DEFAULT_MANAGER, BotApiError, TelegramWorld
-from channels.telegram.emulator_updates import UpdateDispatcher
+from channels.telegram.emulator_updates import DeliveredUpdate, UpdateDispatcher
 from channels.telegram.transcript import render_transcript
 from channels.telegram.types import User
 
@@ -208,25 +208,24 @@ class TelegramEmulator:
             return json_response([vars(record) for record in self.world.callbacks.values()])
         if route == ("GET", "updates"):
             return json_response(self.dispatcher.delivered)
-        if route == ("POST", "manager") and parts[1:] == ["message"]:
-            said = msgspec.json.decode(request.body, type=_ManagerMessage)
+        if route == ("POST", "manager") and len(parts) == 2:
+            return json_response({"ok": True, "result": await self._manager_acts(parts[1], request.body)})
+        raise BotApiError(404, f"Not Found: no control route {method} /_emulator/{'/'.join(parts)}")
+
+    async def _manager_acts(self, action: str, body: bytes) -> DeliveredUpdate:
+        if action == "message":
+            said = msgspec.json.decode(body, type=_ManagerMessage)
             sender = said.from_ or DEFAULT_MANAGER
-            delivered = await self.dispatcher.manager_message(
+            return await self.dispatcher.manager_message(
                 said.token, said.chat_id, said.message_thread_id, said.text, sender
             )
-            return json_response({"ok": True, "result": delivered})
-        if route == ("POST", "manager") and parts[1:] == ["press"]:
-            press = msgspec.json.decode(request.body, type=_ManagerPress)
-            delivered = await self.dispatcher.press_button(
-                press.token,
-                press.chat_id,
-                press.message_id,
-                data=press.data,
-                text=press.text,
-                sender=press.from_ or DEFAULT_MANAGER,
+        if action == "press":
+            press = msgspec.json.decode(body, type=_ManagerPress)
+            sender = press.from_ or DEFAULT_MANAGER
+            return await self.dispatcher.press_button(
+                press.token, press.chat_id, press.message_id, data=press.data, text=press.text, sender=sender
             )
-            return json_response({"ok": True, "result": delivered})
-        raise BotApiError(404, f"Not Found: no control route {method} /_emulator/{'/'.join(parts)}")
+        raise BotApiError(404, f"Not Found: manager action {action!r}; use 'message' or 'press'")
 
     def _chat_state(self, chat_id: int) -> dict[str, Any]:
         chat = self.world.chat(chat_id)

@@ -166,7 +166,16 @@ async def test_empty_text_is_refused(client: ChatFlowClient) -> None:
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [(None, None), ("", None), ("3", 3.0), ("0.5", 0.5), ("-2", 0.0), ("soon", None)],
+    [
+        (None, None),
+        ("", None),
+        ("3", 3.0),
+        ("0.5", 0.5),
+        ("-2", 0.0),
+        ("soon", None),
+        ("inf", None),
+        ("nan", None),
+    ],
 )
 def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header) == seconds

@@ -10,7 +10,7 @@ from channels.serving import serve_in_thread
 from channels.telegram.client import TelegramClient
 from channels.telegram.emulator import TelegramEmulator, create_telegram_emulator_app
 from channels.telegram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from tests.channels.conftest import BOT_TOKEN, GROUP, OTHER_BOT_TOKEN
+from tests.channels.support import BOT_TOKEN, GROUP, OTHER_BOT_TOKEN
 
 pytestmark = pytest.mark.anyio
 

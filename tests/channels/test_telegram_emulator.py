@@ -10,7 +10,7 @@ from channels.telegram.client import TelegramClient
 from channels.telegram.emulator import TelegramEmulator, create_telegram_emulator_app
 from channels.telegram.player import ManagerActionFailed, ManagerPlayer
 from channels.telegram.types import InlineKeyboardButton, InlineKeyboardMarkup, User
-from tests.channels.conftest import BOT_TOKEN, GROUP, OTHER_BOT_TOKEN, FakeDesk
+from tests.channels.support import BOT_TOKEN, GROUP, OTHER_BOT_TOKEN, FakeDesk
 
 pytestmark = pytest.mark.anyio
 
