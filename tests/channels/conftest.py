@@ -39,8 +39,16 @@ def telegram_emulator(desk: FakeDesk) -> TelegramEmulator:
     return create_telegram_emulator_app(webhook_transport=httpx.ASGITransport(app=desk))
 
 
-@pytest.fixture
-async def telegram(telegram_emulator: TelegramEmulator) -> AsyncIterator[TelegramClient]:
-    transport = httpx.ASGITransport(app=telegram_emulator)
-    async with TelegramClient(BOT_TOKEN, base_url="http://telegram.test", transport=transport) as client:
-        yield client
+@pytest.fixture(params=["in-process", "live-server"])
+async def telegram(
+    request: pytest.FixtureRequest, telegram_emulator: TelegramEmulator
+) -> AsyncIterator[TelegramClient]:
+    """The same client contract runs in-process (ASGITransport) and over a real socket (uvicorn)."""
+    if request.param == "in-process":
+        transport = httpx.ASGITransport(app=telegram_emulator)
+        async with TelegramClient(BOT_TOKEN, base_url="http://telegram.test", transport=transport) as client:
+            yield client
+        return
+    with serve_in_thread(telegram_emulator) as base_url:
+        async with TelegramClient(BOT_TOKEN, base_url=base_url) as client:
+            yield client

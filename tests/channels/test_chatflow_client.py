@@ -10,6 +10,7 @@ from channels.chatflow.client import ChatFlowClient, parse_retry_after
 from channels.chatflow.emulator import ChatFlowEmulator
 from channels.errors import ProviderRateLimited, ProviderRejected, ProviderUnavailable
 from channels.faults import parse_fault_spec
+from channels.serving import serve_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -17,11 +18,19 @@ JID = "77011234567@s.whatsapp.net"
 BASE = "http://chatflow.test/api/v1"
 
 
-@pytest.fixture
-async def client(chatflow_emulator: ChatFlowEmulator) -> AsyncIterator[ChatFlowClient]:
-    transport = httpx.ASGITransport(app=chatflow_emulator)
-    async with ChatFlowClient("cf-token", base_url=BASE, transport=transport) as client:
-        yield client
+@pytest.fixture(params=["in-process", "live-server"])
+async def client(
+    request: pytest.FixtureRequest, chatflow_emulator: ChatFlowEmulator
+) -> AsyncIterator[ChatFlowClient]:
+    """The same client contract runs in-process (ASGITransport) and over a real socket (uvicorn)."""
+    if request.param == "in-process":
+        transport = httpx.ASGITransport(app=chatflow_emulator)
+        async with ChatFlowClient("cf-token", base_url=BASE, transport=transport) as client:
+            yield client
+        return
+    with serve_in_thread(chatflow_emulator) as base_url:
+        async with ChatFlowClient("cf-token", base_url=base_url + "/api/v1") as client:
+            yield client
 
 
 async def test_send_text_is_delivered_with_the_real_query_parameters(
