@@ -131,7 +131,7 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
     if not draft.service:
         turn.state = msgspec.structs.replace(turn.state, booking=draft)
         turn.log("booking", "ask", "service missing", data={"slots": draft.slots()})
-        return Outcome("reply", prefix + templates["booking_ask_service"], intent)
+        return Outcome("reply", prefix + templates["booking_ask_service"], intent, note[2] if note else "")
     missing = [
         k for k, v in (("datetime", draft.when_text), ("name", draft.name), ("phone", draft.phone)) if not v
     ]
@@ -147,10 +147,10 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
         key = ask[missing[0]]
         if missing[0] == "datetime" and draft.day and not draft.time:
             key = "booking_ask_time"
-        return Outcome("booking_flow", prefix + templates[key], intent)
+        return Outcome("booking_flow", prefix + templates[key], intent, note[2] if note else "")
     summary = ", ".join(x for x in (draft.service, draft.when_text, draft.name, draft.phone) if x)
     turn.state = msgspec.structs.replace(turn.state, booking=None)
     turn.notes["completed_booking"] = draft
     reply = prefix + fill(templates["booking_handed_over"], {"summary": summary})
     effect = Effect(kind="booking_request", urgent=draft.urgent, data=draft.slots())
-    return Outcome("booking_flow", reply, intent, effects=(effect,))
+    return Outcome("booking_flow", reply, intent, note[2] if note else "", effects=(effect,))

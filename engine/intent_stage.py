@@ -162,6 +162,14 @@ def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
 def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     ranked = _boost(turn, turn.analysed, matcher.rank(turn.pack, turn.matching_text, turn.literal_text))
     services = _services(turn)
+    if "booking_note" in turn.notes:
+        turn.log(
+            "intent",
+            "booking",
+            "a gate asked for booking intake",
+            scores={r.intent: round(r.score, 3) for r in ranked[:5]},
+        )
+        return booking_step(turn, [s.id for s in services])
     found = _segments(turn, matcher)
     if found:
         return _multi(turn, found, services)

@@ -121,7 +121,7 @@ def _quiet_hours(turn: Turn, outcome: Outcome) -> Outcome:
     if outcome.action in _QUIET_ACTIONS:
         reply = templates["quiet_hours"] + "\n" + outcome.reply
     elif outcome.action == "escalate":
-        reply = outcome.reply + " " + templates["escalation_eta_closed"]
+        reply = templates["quiet_hours"] + "\n" + outcome.reply + " " + templates["escalation_eta_closed"]
     else:
         return outcome
     turn.log("quiet_hours", "notice", f"closed at {turn.local:%H:%M} local")

@@ -12,7 +12,7 @@ from engine.types import Effect
 
 __all__ = ["gates", "human_request", "law", "opt_out", "shield", "stated_minutes"]
 
-_MINUTES = re.compile(r"(\d{1,3})\s*(?:мин|минут)")
+_MINUTES = re.compile(r"(\d{1,3})\s*(?:мин|минут)|мин\w*\s+на\s+(\d{1,3})")
 _HOURS = re.compile(r"(\d{1,2})\s*(?:час)")
 
 
@@ -98,7 +98,7 @@ def law(turn: Turn) -> Outcome | None:
 def stated_minutes(text: str) -> int | None:
     """Minutes a customer states: «на 10 минут», «на полчаса», «на час», «на 2 часа»."""
     if m := _MINUTES.search(text):
-        return int(m.group(1))
+        return int(m.group(1) or m.group(2))
     if "полчаса" in text:
         return 30
     if m := _HOURS.search(text):
