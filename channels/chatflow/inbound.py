@@ -113,7 +113,10 @@ def parse_inbound_object(root: object, tenant: str) -> InboundMessage:
     message_type, is_voice = _message_type(layers)
     media = _media(layers, message_type, is_voice)
     if media is not None and message_type == "text":
-        message_type = media.type
+        if media.type != "other":
+            message_type = media.type
+        elif media.url is None:
+            media = None  # an empty or unrecognisable mediaData on a text message is noise
     text = _text(layers, message_type, media)
     return InboundMessage(
         tenant=tenant,
@@ -210,6 +213,8 @@ def _media(layers: list[Layer], message_type: MessageType, is_voice: bool) -> Me
         kind = _TYPE_ALIASES.get((raw_type or "").lower(), "other")
         if kind in ("text", "other") and mimetype:
             kind = _kind_from_mimetype(mimetype)
+        if kind == "text":
+            kind = "other"
     seconds = find(here, ("seconds", "duration"), as_number)
     size = find(here, ("size", "fileLength", "file_size"), as_number)
     ptt = find(here, ("ptt",), as_bool)

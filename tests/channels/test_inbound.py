@@ -288,3 +288,21 @@ def test_client_slug_of_another_tenant_is_refused() -> None:
 
 def test_parse_inbound_object_accepts_decoded_payloads() -> None:
     assert parse_inbound_object(envelope(), TENANT).text == "Привет"
+
+
+def test_empty_media_data_on_a_text_message_is_noise() -> None:
+    message = parse(envelope(mediaData={}))
+    assert (message.message_type, message.media, message.text) == ("text", None, "Привет")
+
+
+def test_unrecognisable_media_with_a_url_is_kept_on_a_text_message() -> None:
+    message = parse(envelope(mediaData={"type": "text", "url": "https://x/blob"}))
+    assert message.message_type == "text"
+    assert message.media == MediaInfo(type="other", url="https://x/blob")
+
+
+def test_sticker_without_text_is_other_with_empty_text() -> None:
+    message = parse(
+        envelope(messageType="stickerMessage", message=None, mediaData={"url": "https://x/s.webp"})
+    )
+    assert (message.message_type, message.text) == ("other", "")
