@@ -34,6 +34,8 @@ def convert_all(doc: YamlDoc, value: Any, tp: type[T], path: str = "$") -> tuple
 
 
 def _leaf(doc: YamlDoc, value: Any, info: mi.Type, path: str, problems: list[Problem]) -> bool:
+    while isinstance(info, mi.Metadata):
+        info = info.type
     try:
         msgspec.convert(value, mi_to_type(info))
         return True
@@ -81,6 +83,8 @@ def mi_to_type(info: mi.Type) -> Any:
 
 
 def _walk(doc: YamlDoc, value: Any, info: mi.Type, path: str, problems: list[Problem]) -> None:
+    while isinstance(info, mi.Metadata):  # Annotated[..., Meta(description=...)] wraps the real type
+        info = info.type
     if isinstance(info, mi.StructType):
         _walk_struct(doc, value, info, path, problems)
     elif isinstance(info, mi.UnionType):

@@ -91,11 +91,6 @@ def test_missing_required_files_are_each_reported() -> None:
     assert missing == {"law.yaml", "policies.yaml"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/validate.py: _walk does not unwrap msgspec.inspect.Metadata (Id has a description), "
-    "so a bad id is dropped when the file has other errors; fix reported to the lead",
-)
 def test_a_bad_id_is_reported_beside_other_errors() -> None:
     _, problems = read_pack(minimal_files(intents_yaml=BAD_INTENTS))
     assert ("intents.yaml", 6, 9, "$.intents[1].id") in _where(problems), _messages(problems)
