@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
 from config.compile.compiler import compile_pack
 from config.errors import Problem
 from config.loader import read_pack
