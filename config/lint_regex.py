@@ -15,7 +15,7 @@ import importlib
 import re
 from typing import Any
 
-__all__ = ["backtracking_risk", "regex_compile_error"]
+__all__ = ["backtracking_risk", "never_matching_letters", "regex_compile_error"]
 
 _parser: Any = importlib.import_module("re._parser")
 MAXREPEAT: int = _parser.MAXREPEAT
@@ -43,6 +43,34 @@ def regex_compile_error(pattern: str) -> str | None:
 def backtracking_risk(pattern: str) -> str | None:
     """Why ``pattern`` may backtrack catastrophically, or ``None``. ``pattern`` must compile."""
     return _scan(list(_parser.parse(pattern)))
+
+
+def never_matching_letters(pattern: str) -> list[str]:
+    """Letters in ``pattern`` that normalised text never contains (upper case, ``ё``). Must compile."""
+    parsed = _parser.parse(pattern)
+    ignore_case = bool(parsed.state.flags & re.IGNORECASE)
+    found: dict[str, None] = {}
+
+    def walk(seq: list[Any]) -> None:
+        for item in seq:
+            op = _op(item)
+            members = [item] if op == "LITERAL" else list(item[1]) if op == "IN" else []
+            if any(str(sub_op) == "NEGATE" for sub_op, _ in members):
+                members = []  # a negated set of capitals matches everything normalised: harmless
+            for sub_op, sub_av in members:
+                if str(sub_op) == "LITERAL":
+                    ch = chr(sub_av)
+                elif str(sub_op) == "RANGE" and chr(sub_av[0]) != chr(sub_av[0]).lower():
+                    ch = f"{chr(sub_av[0])}-{chr(sub_av[1])}"
+                else:
+                    continue
+                if ch in "ёЁ" or (not ignore_case and ch != ch.lower()):
+                    found[ch] = None
+            for child in _children(item):
+                walk(child)
+
+    walk(list(parsed))
+    return list(found)
 
 
 def _op(item: tuple[Any, Any]) -> str:

@@ -9,7 +9,7 @@ import msgspec
 from config.compile.rules import compile_trigger
 from config.errors import Problem
 from config.lint_locate import Locator
-from config.lint_regex import backtracking_risk, regex_compile_error
+from config.lint_regex import backtracking_risk, never_matching_letters, regex_compile_error
 from config.schema.pack import PackSource
 from config.schema.rules import Trigger
 from config.text.analyse import TextAnalyser
@@ -55,6 +55,19 @@ def _regex_problems(rule: RuleRef, loc: Locator) -> list[Problem]:
                 loc.problem(rule.file, path, code="regex", message=f"{error}\nfix the regex of {rule.label}")
             )
             continue
+        letters = never_matching_letters(pattern)
+        if letters:
+            problems.append(
+                loc.problem(
+                    rule.file,
+                    path,
+                    code="regex",
+                    severity="warning",
+                    message=f"regex /{pattern}/ of {rule.label} is matched against normalised text "
+                    f"(lower case, ё → е), which never contains {', '.join(letters)}: "
+                    "write them in lower case, ё as е",
+                )
+            )
         risk = backtracking_risk(pattern)
         if risk:
             problems.append(

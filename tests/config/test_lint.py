@@ -94,6 +94,16 @@ def test_a_catastrophic_trigger_regex_is_an_error_in_the_pack() -> None:
     assert p.path == "$.topics[0].trigger.regex[0]" and "/(a+)+/" in p.message
 
 
+def test_a_regex_with_capitals_or_yo_is_warned_it_never_matches_normalised_text() -> None:
+    law = LAW.replace(
+        'terms: ["оплат*", "возврат*", "верните деньги"]',
+        'terms: ["оплат*"]\n      regex: ["Возвр[Ааё]т", "[^A-Z]x"]',
+    )
+    [p] = only(lint(law_yaml=law), "regex")
+    assert p.severity == "warning" and p.path == "$.topics[0].trigger.regex[0]"
+    assert "never contains В, А, ё" in p.message
+
+
 def test_an_intent_with_two_examples_is_an_error() -> None:
     intents = INTENTS.replace('      - "как до вас добраться"\n', "")
     [p] = only(lint(intents_yaml=intents), "few-examples")
