@@ -96,12 +96,19 @@ def main() -> int:
     )
     print(f"\nfirst compile incl. morphology dictionary start-up: {first_ms:.0f} ms")
 
-    load = median_ms(lambda: read_pack(files), args.runs)
-    lint = median_ms(lambda: lint_pack(source, files), args.runs)
-    cold = median_ms(lambda: compile_pack(source), args.runs, before=lemma.cache_clear)
-    warm = median_ms(lambda: compile_pack(source), args.runs)
+    report_one(source, files, args.runs)
+    report_many(source, args.tenants, args.traced)
+    return 0
+
+
+def report_one(source: PackSource, files: dict[str, bytes], runs: int) -> None:
+    """Median load, lint and compile (cold and warm lemma cache) of one pack."""
+    load = median_ms(lambda: read_pack(files), runs)
+    lint = median_ms(lambda: lint_pack(source, files), runs)
+    cold = median_ms(lambda: compile_pack(source), runs, before=lemma.cache_clear)
+    warm = median_ms(lambda: compile_pack(source), runs)
     one = load + lint + cold
-    print(f"one pack, median of {args.runs}:")
+    print(f"one pack, median of {runs}:")
     print(f"  load (parse + validate)       {load:8.1f} ms")
     print(f"  lint                          {lint:8.1f} ms")
     print(
@@ -111,7 +118,10 @@ def main() -> int:
     print(f"  compile, warm lemma cache     {warm:8.1f} ms")
     print(f"  load + lint + compile (cold)  {one:8.1f} ms")
 
-    variants = [variant(source, n) for n in range(args.tenants)]
+
+def report_many(source: PackSource, tenants: int, traced: int) -> None:
+    """Compile ``tenants`` generated packs (timed), then ``traced`` of them under tracemalloc."""
+    variants = [variant(source, n) for n in range(tenants)]
     lemma.cache_clear()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     start = time.perf_counter()
@@ -121,23 +131,21 @@ def main() -> int:
     assert len({c.version for c in compiled}) == len(compiled), "generated packs must differ"
     del compiled
     verdict = "ok" if total < MANY_PACKS_TARGET_S else "OVER TARGET"
-    print(f"\n{args.tenants} generated tenant packs, cold lemma cache, all kept in memory:")
+    print(f"\n{tenants} generated tenant packs, cold lemma cache, all kept in memory:")
     print(
         f"  compile total                 {total:8.2f} s    target < {MANY_PACKS_TARGET_S:.0f} s: {verdict}"
     )
-    print(f"  per pack                      {total / max(1, args.tenants) * 1000:8.1f} ms")
+    print(f"  per pack                      {total / max(1, tenants) * 1000:8.1f} ms")
     print(f"  ru_maxrss before → after      {rss_before:8.1f} → {rss_after:.1f} MiB (whole process)")
 
-    traced = variants[: args.traced]
     lemma.cache_clear()
     tracemalloc.start()
-    kept = [compile_pack(v) for v in traced]
+    kept = [compile_pack(v) for v in variants[:traced]]
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"tracemalloc over {len(kept)} packs (separate pass: tracing slows compiling ~5x):")
     print(f"  peak                          {peak / 2**20:8.1f} MiB")
     print(f"  retained per compiled pack    {current / max(1, len(kept)) / 2**20:8.2f} MiB")
-    return 0
 
 
 if __name__ == "__main__":

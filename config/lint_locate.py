@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from config.errors import Problem, Severity
 from config.yaml_doc import YamlDoc, parse_yaml
 
 __all__ = ["Locator"]
+
+_BATTERY_KEY = re.compile(r"^(eval_cases|cases)\s*:", re.MULTILINE)
 
 
 class Locator:
@@ -52,10 +55,10 @@ class Locator:
         )
 
     def battery_root(self, file: str) -> str:
-        """YAML path of the list of cases in a battery file (``$`` or ``$.eval_cases``/``$.cases``)."""
-        doc = self.doc(file)
-        if doc is not None and isinstance(doc.value, dict):
-            for key in ("eval_cases", "cases"):
-                if key in doc.value:
-                    return f"$.{key}"
-        return "$"
+        """YAML path of the list of cases in a battery file (``$`` or ``$.eval_cases``/``$.cases``).
+
+        Read from the raw text, so that walking every case does not parse every battery again.
+        """
+        text = self._files.get(file, b"").decode("utf-8", "replace")
+        found = _BATTERY_KEY.search(text)
+        return f"$.{found.group(1)}" if found else "$"
