@@ -102,7 +102,7 @@ def parse_yaml(data: bytes, file: str) -> tuple[YamlDoc | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(file=file, message=f"not UTF-8 (byte {exc.start}): save the file as UTF-8")]
-    loader = yaml.SafeLoader(text)
+    loader = (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from config.compile.compiled import CompiledPack
 from config.compile.templates import fill
 from config.schema.catalogue import PriceItem, Service
+from config.text.morph import is_function_word, part_of_speech
 from config.schema.intents import DurationAnswer, Intent, PriceAnswer, ServicePresenceAnswer
 from engine.turn import Turn
 
@@ -46,8 +47,15 @@ def unknown_words(turn: Turn) -> list[str]:
     for i, lem in enumerate(turn.analysed.lemmas):
         if i in covered or lem in vocab or lem in stop or len(lem) < 3 or lem.isdigit():
             continue
+        if is_function_word(turn.analysed.tokens[i]):
+            continue
         out.append(turn.analysed.tokens[i])
     return out
+
+
+def qualifiers(turn: Turn) -> list[str]:
+    """Unknown adjectives and nouns: «пробную причёску» asks about something the catalogue lacks."""
+    return [w for w in unknown_words(turn) if part_of_speech(w) in ("ADJF", "ADJS", "NOUN", "PRTF")]
 
 
 def _price(turn: Turn, services: list[Service], offer: bool) -> Answer:
@@ -109,7 +117,8 @@ def _duration(turn: Turn, services: list[Service], answer: DurationAnswer) -> An
 
 def _presence(turn: Turn, services: list[Service]) -> Answer:
     pack = turn.pack
-    if not services:
+    if not services or qualifiers(turn):
+        # «Делаете пробную причёску?»: a qualifier the catalogue doesn't know is not a «да».
         return (_not_found(pack), ()) if unknown_words(turn) else (pack.templates["price_needs_service"], ())
     names = ", ".join(s.name.lower() for s in services)
     head = fill(pack.templates["presence_yes"], {"service": names})

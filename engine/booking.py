@@ -8,18 +8,30 @@ from datetime import date
 import msgspec
 
 from config.compile.templates import fill
-from config.text.morph import is_name
+from config.text.morph import is_function_word, is_name
 from config.text.when import When, find_when, format_when
 from engine.state import BookingDraft
 from engine.turn import Outcome, Turn
 from engine.types import Effect
 
-__all__ = ["booking_step", "extract_phone", "has_booking_signal"]
+__all__ = ["awaiting_name", "booking_step", "extract_phone", "has_booking_signal"]
 
 _PHONE = re.compile(r"(?:\+?7|8)[\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
-_NAME_INTRO = re.compile(
-    r"(?:меня зовут|мое имя|моё имя|я\s*[-—]?|имя)\s+([A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі\-]{2,30})",
-    re.IGNORECASE,
+_WORD = r"([A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі\-]{2,30})"
+_NAME_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"меня зовут\s+{_WORD}",
+        rf"меня\s+{_WORD}\s+зовут",
+        rf"{_WORD}\s+меня зовут",
+        rf"мо[её] имя\s+{_WORD}",
+        rf"имя\s*[:\-—]?\s*{_WORD}",
+        rf"^\s*я\s*[-—]?\s*{_WORD}\s*[.!]?\s*$",
+        rf"^\s*я\s+{_WORD}\s*,",
+        rf"^\s*это\s+{_WORD}\s*[.!]?\s*$",
+        rf"атым\s+{_WORD}",
+        rf"{_WORD}\s+атым",
+    )
 )
 _SERVICE_AFTER = ("на", "в")
 
@@ -33,17 +45,38 @@ def extract_phone(text: str) -> str:
     return f"+{digits[0]} {digits[1:4]} {digits[4:7]} {digits[7:9]} {digits[9:11]}"
 
 
+def _plausible_name(turn: Turn, word: str) -> bool:
+    """A word can be a name when the pack's vocabulary, catalogue and dates don't explain it."""
+    low = word.lower()
+    analysed = turn.pack.analyser.analyse(low)
+    if not analysed.lemmas:
+        return False
+    lem = analysed.lemmas[0]
+    vocab: frozenset[str] = turn.pack.extras.get("question_vocab", frozenset())
+    stop: frozenset[str] = turn.pack.extras.get("stopwords", frozenset())
+    if lem in vocab or lem in stop or is_function_word(low) or turn.pack.catalogue.mentions(analysed):
+        return False
+    return find_when(analysed, turn.local).empty
+
+
 def _extract_name(turn: Turn, awaiting: bool) -> str:
-    if m := _NAME_INTRO.search(turn.message):
-        word = m.group(1)
-        if word.lower() not in ("на", "в", "хочу", "бы", "не") and (awaiting or is_name(word)):
-            return word.capitalize()
-    if awaiting:
-        words = [w for w in re.findall(r"[^\W\d_]+", turn.message) if w]
-        plausible = 1 <= len(words) <= 2 and not _PHONE.search(turn.message)
-        if plausible and (is_name(words[0]) or words[0][:1].isupper() or len(words) == 1):
+    """A name introduced explicitly («меня зовут Сауле»), or a bare name when the bot asked for it."""
+    for pattern in _NAME_PATTERNS:
+        m = pattern.search(turn.message)
+        if m and _plausible_name(turn, m.group(1)) and (awaiting or is_name(m.group(1))):
+            return m.group(1).capitalize()
+    if not awaiting or extract_phone(turn.message) or not find_when(turn.analysed, turn.local).empty:
+        return ""
+    words = re.findall(r"[^\W\d_]+", turn.message)
+    if 1 <= len(words) <= 2 and all(_plausible_name(turn, w) for w in words):
+        if is_name(words[0]) or words[0][:1].isupper() or len(words) == 1:
             return " ".join(w.capitalize() for w in words)
     return ""
+
+
+def awaiting_name(turn: Turn) -> bool:
+    draft = turn.state.booking
+    return bool(draft and draft.service and draft.when_text and not draft.name)
 
 
 def _unknown_service(turn: Turn, when: When) -> str:
@@ -58,20 +91,29 @@ def _unknown_service(turn: Turn, when: When) -> str:
                 if j in taken or toks[j] in _SERVICE_AFTER or toks[j].isdigit():
                     break
                 words.append(toks[j])
-            if words and not all(turn.analysed.lemmas[i + 1 + k] in vocab for k in range(len(words))):
+            generic = turn.pack.catalogue.generic
+            content = [
+                w
+                for k, w in enumerate(words)
+                if (lem := turn.analysed.lemmas[i + 1 + k]) not in vocab
+                and lem not in generic
+                and not is_function_word(w)
+            ]
+            if content:
                 return " ".join(words)
     return ""
 
 
 def has_booking_signal(turn: Turn) -> bool:
-    """True when the message carries booking data (date/time, phone, or a name when awaited)."""
+    """True when the message carries what the booking in progress lacks."""
     draft = turn.state.booking
     if draft is None:
         return False
-    when = find_when(turn.analysed, turn.local)
-    if not when.empty or extract_phone(turn.message):
+    if not find_when(turn.analysed, turn.local).empty or extract_phone(turn.message):
         return True
-    return bool(draft.service and draft.when_text and not draft.name and _extract_name(turn, True))
+    if turn.pack.catalogue.mentions(turn.analysed):
+        return True
+    return awaiting_name(turn) and bool(_extract_name(turn, True))
 
 
 def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> Outcome:
@@ -86,7 +128,7 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
     elif not draft.service and (raw := _unknown_service(turn, when)):
         draft = msgspec.structs.replace(draft, service=raw, service_known=False)
     elif not draft.service and turn.state.last_services:
-        last = pack.catalogue.services[turn.state.last_services[0]].name.lower()
+        last = " и ".join(pack.catalogue.services[s].name.lower() for s in turn.state.last_services)
         draft = msgspec.structs.replace(draft, service=last, service_known=True)
     if not when.empty:
         day = when.day.isoformat() if when.day else draft.day
@@ -95,6 +137,7 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
         merged = When(
             day=date.fromisoformat(day) if day else None,
             weekend=when.weekend,
+            week=when.week,
             time=time or None,
             part=part or None,
         )
@@ -112,8 +155,7 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
                         turn.log(
                             "gates", "booking_note", gate.reason, data={"gate": gate.id, "same_day": True}
                         )
-    awaiting_name = bool(draft.service and draft.when_text and not draft.name)
-    if not draft.name and (name := _extract_name(turn, awaiting_name)):
+    if not draft.name and (name := _extract_name(turn, awaiting_name(turn))):
         draft = msgspec.structs.replace(draft, name=name)
     if not draft.phone and (phone := extract_phone(turn.message)):
         draft = msgspec.structs.replace(draft, phone=phone)

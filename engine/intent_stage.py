@@ -9,11 +9,11 @@ import msgspec
 from config.compile.compiled import OFF_TOPIC
 from config.compile.masking import NUMBER_MASK, SERVICE_MASK, TIME_MASK, matching_text
 from config.schema.catalogue import Service
-from config.schema.intents import BookingAnswer
+from config.schema.intents import BookingAnswer, DurationAnswer, PriceAnswer, ServicePresenceAnswer
 from config.text.analyse import Analysed
 from config.text.terms import Term, find_term
 from engine.answers import answer_intent, unknown_words
-from engine.booking import booking_step, has_booking_signal
+from engine.booking import awaiting_name, booking_step, extract_phone, has_booking_signal
 from engine.matcher import IntentScore, Matcher
 from engine.turn import Outcome, Turn
 from engine.types import Effect
@@ -22,6 +22,9 @@ __all__ = ["intent_stage"]
 
 _SPLIT = re.compile(r"[?!.;\n]+|,|\s(?:и|а также|а еще|а ещё|еще|ещё|также)\s", re.IGNORECASE)
 CONFIDENT_MARGIN = 0.15
+CONFIDENT_ANSWER = 0.6
+SEGMENT_CONFIDENCE = 0.5  # a part of a multi-question message must be unmistakable on its own
+SERVICE_ANSWERS = (PriceAnswer, DurationAnswer, ServicePresenceAnswer)
 _MASKS = frozenset({SERVICE_MASK, TIME_MASK, NUMBER_MASK})
 
 
@@ -74,6 +77,8 @@ def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
         best = _accept(turn, ranked)
         if best is None or best.intent == OFF_TOPIC or not turn.pack.intents[best.intent].combinable:
             continue
+        if best.score < SEGMENT_CONFIDENCE:
+            continue
         if all(f.intent != best.intent for f in found):
             found.append(best)
     if len(found) < 2:
@@ -87,6 +92,7 @@ def _services(turn: Turn) -> list[Service]:
     ids = list(dict.fromkeys(m.service_id for m in turn.pack.catalogue.mentions(turn.analysed)))
     if not ids and turn.state.last_services and not unknown_words(turn):
         ids = list(turn.state.last_services)
+        turn.notes["services_from_context"] = True
     return [turn.pack.catalogue.services[i] for i in ids]
 
 
@@ -159,44 +165,104 @@ def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
     return Outcome("clarify", turn.pack.templates["clarify"], "clarify")
 
 
+def _beyond_small_talk(
+    turn: Turn, matcher: Matcher, top: IntentScore, ranked: list[IntentScore]
+) -> tuple[IntentScore, list[IntentScore]]:
+    """«Здравствуйте, можно на маникюр завтра?»: the greeting part must not hide the request."""
+    parts = [p.strip() for p in _SPLIT.split(turn.message) if p and p.strip()]
+    rest: list[str] = []
+    for part in parts:
+        analysed = turn.pack.analyser.analyse(part)
+        text = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"])
+        literal = matching_text(
+            analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False
+        )
+        best = _accept(turn, _boost(turn, analysed, matcher.rank(turn.pack, text, literal)))
+        if best is None or best.intent == OFF_TOPIC or turn.pack.intents[best.intent].combinable:
+            rest.append(part)
+    if not rest or len(rest) == len(parts):
+        return top, ranked
+    analysed = turn.pack.analyser.analyse(" ".join(rest))
+    text = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"])
+    literal = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False)
+    rest_ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal))
+    rest_top = _accept(turn, rest_ranked)
+    if rest_top is None or rest_top.intent == OFF_TOPIC:
+        return top, ranked
+    turn.log("intent", "beyond_small_talk", f"{top.intent} is small talk; the rest asks {rest_top.intent}")
+    return rest_top, rest_ranked
+
+
+def _continues_booking(turn: Turn, top: IntentScore | None) -> bool:
+    """The message feeds the booking in progress (unless it plainly asks something else)."""
+    draft = turn.state.booking
+    if draft is None or not has_booking_signal(turn):
+        return False
+    question = "?" in turn.message
+    if extract_phone(turn.message) or awaiting_name(turn):
+        return True
+    mentions = turn.pack.catalogue.mentions(turn.analysed)
+    if mentions and not question and (not draft.service or top is None or top.score < CONFIDENT_ANSWER):
+        return True
+    if top is None:
+        return True
+    if top.intent == OFF_TOPIC:
+        return False
+    if isinstance(turn.pack.intents[top.intent].answer, BookingAnswer):
+        return True
+    return not (question and top.score >= CONFIDENT_ANSWER)
+
+
+def _bare_service(turn: Turn, services: list[Service]) -> Outcome | None:
+    """A message that only names a service or price item («маникюр аппаратный», «а 3D?»): its prices."""
+    content = [w for w in turn.matching_text.split() if w not in _MASKS]
+    within = turn.state.last_services[0] if turn.state.last_services else None
+    items = turn.pack.catalogue.item_matches(turn.analysed) or (
+        turn.pack.catalogue.item_matches(turn.analysed, within=within) if within else []
+    )
+    if len(content) > 2 or not (items or (services and SERVICE_MASK in turn.matching_text)):
+        return None
+    price = next((i for i in turn.pack.source.intents if isinstance(i.answer, PriceAnswer)), None)
+    result = answer_intent(turn, price, services) if price else None
+    if price is None or result is None:
+        return None
+    turn.log(
+        "intent", "service_follow_up", "the message names a service or price item", data={"items": len(items)}
+    )
+    turn.notes["topic"] = price.id
+    return Outcome("reply", result[0], price.id, facts=result[1])
+
+
 def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     ranked = _boost(turn, turn.analysed, matcher.rank(turn.pack, turn.matching_text, turn.literal_text))
     services = _services(turn)
+    scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
     if "booking_note" in turn.notes:
-        turn.log(
-            "intent",
-            "booking",
-            "a gate asked for booking intake",
-            scores={r.intent: round(r.score, 3) for r in ranked[:5]},
-        )
+        turn.log("intent", "booking", "a gate asked for booking intake", scores=scores)
+        return booking_step(turn, [s.id for s in services])
+    top = _accept(turn, ranked)
+    if top is not None and top.intent != OFF_TOPIC and not turn.pack.intents[top.intent].combinable:
+        top, ranked = _beyond_small_talk(turn, matcher, top, ranked)
+    if _continues_booking(turn, top):
+        turn.log("intent", "booking", "continues the booking in progress", scores=scores)
         return booking_step(turn, [s.id for s in services])
     found = _segments(turn, matcher)
     if found:
         return _multi(turn, found, services)
-    top = _accept(turn, ranked)
-    scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
-    if (
-        turn.state.booking is not None
-        and has_booking_signal(turn)
-        and (
-            top is None
-            or isinstance(
-                turn.pack.intents.get(top.intent, None) and turn.pack.intents[top.intent].answer,
-                BookingAnswer,
-            )
-            or top.intent in ("last_appointment", "hours", OFF_TOPIC)
-        )
-    ):
-        turn.log("intent", "booking", "continues the booking in progress", scores=scores)
-        return booking_step(turn, [s.id for s in services])
     if top is None or top.intent == OFF_TOPIC:
-        return _fallback(turn, ranked)
+        bare = _bare_service(turn, services) if top is None else None
+        return bare or _fallback(turn, ranked)
     intent = turn.pack.intents[top.intent]
     turn.log("intent", "match", top.intent, scores=scores, matched=[top.example])
-    if isinstance(intent.answer, BookingAnswer) or "booking_note" in turn.notes:
+    if isinstance(intent.answer, BookingAnswer):
         return booking_step(turn, [s.id for s in services])
     result = answer_intent(turn, intent, services)
     if result is None:
         return _fallback(turn, ranked)
     turn.notes["topic"] = intent.id
+    if turn.notes.get("services_from_context") and isinstance(intent.answer, SERVICE_ANSWERS):
+        turn.notes["context_services_used"] = True
+    if intent.ends_booking and turn.state.booking is not None:
+        turn.state = msgspec.structs.replace(turn.state, booking=None)
+        turn.log("booking", "dropped", f"{intent.id} ends the booking in progress")
     return Outcome("reply", result[0], intent.id, facts=result[1])

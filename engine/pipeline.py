@@ -135,6 +135,8 @@ def _carry_context(turn: Turn, outcome: Outcome) -> None:
     topic = turn.notes.get("topic", "")
     if mentioned:
         state = msgspec.structs.replace(state, last_services=mentioned, services_ttl=ttl)
+    elif turn.notes.get("context_services_used") and outcome.action in ("reply", "booking_flow"):
+        state = msgspec.structs.replace(state, services_ttl=ttl)
     elif state.services_ttl > 1:
         state = msgspec.structs.replace(state, services_ttl=state.services_ttl - 1)
     else:

@@ -109,8 +109,13 @@ def stated_minutes(text: str) -> int | None:
 
 
 def gates(turn: Turn) -> Outcome | None:
+    pending = turn.state.pending_gate
+    if pending:
+        turn.state = msgspec.structs.replace(turn.state, pending_gate="")
     for gate, trigger in turn.pack.gates:
         hit = trigger.match(turn.analysed) if trigger else None
+        if not hit and gate.id == pending and stated_minutes(turn.analysed.text) is not None:
+            hit = f"answer to {gate.id}"
         if not hit:
             continue
         action = gate.action
@@ -140,6 +145,8 @@ def gates(turn: Turn) -> Outcome | None:
                     effects=(Effect(kind="handover", reason=gate.id),),
                 )
             reply = action.within_reply if minutes is not None else action.unknown_reply
+            if minutes is None:
+                turn.state = msgspec.structs.replace(turn.state, pending_gate=gate.id)
             turn.log("gates", "reply", gate.reason, matched=[hit], data=data)
             return Outcome("reply", _facts(turn, reply), gate.id, gate.reason)
         if isinstance(action, BookingNote):

@@ -38,5 +38,6 @@ class ConversationState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults
     clarify_count: int = 0
     booking: BookingDraft | None = None
     muted: bool = False
+    pending_gate: str = ""
     recent: tuple[float, ...] = ()
     recent_texts: tuple[str, ...] = ()

@@ -67,21 +67,30 @@ class CatalogueIndex:
                         taken[j] = True
         return sorted(found, key=lambda m: m.start)
 
-    def item_matches(self, message: Analysed, within: str | None = None) -> list[ItemMatch]:
+    def item_matches(
+        self, message: Analysed, within: str | None = None, _full: bool = False
+    ) -> list[ItemMatch]:
         """Price items best covered by the message's lemmas.
 
         An item counts when at least ``FULL_COVERAGE`` of its name's content words appear; within
         a known service (``within``) the best-covered item of that service counts on any overlap.
         """
-        words = set(message.lemmas)
-        if within is not None:
+        lemmas = message.lemmas
+        negated = {lemmas[i + 1] for i, w in enumerate(lemmas[:-1]) if w == "без"}
+        words = set(lemmas) - negated
+        mentioned = {m.service_id for m in self.mentions(message)} if within is None else set()
+        if mentioned:
+            scoped = [m for s in sorted(mentioned) for m in self.item_matches(message, within=s, _full=True)]
+            if scoped:
+                return scoped
+        if within is not None and not _full:
             words -= self._service_words.get(within, frozenset())
         best: dict[str, ItemMatch] = {}
         for service_id, item_id, content, size in self._item_lemmas:
             if within is not None and service_id != within:
                 continue
             coverage = len(content & words) / size
-            bar = 0.01 if within is not None else FULL_COVERAGE
+            bar = 0.01 if within is not None and not _full else FULL_COVERAGE
             if coverage >= bar and (item_id not in best or coverage > best[item_id].coverage):
                 best[item_id] = ItemMatch(service_id, item_id, coverage)
         if not best:

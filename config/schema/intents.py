@@ -74,4 +74,5 @@ class Intent(Strict, frozen=True, kw_only=True):
     threshold: Score | None = None
     combinable: bool = True
     mask_services: bool = True
+    ends_booking: bool = False
     topic: Id | None = None

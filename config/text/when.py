@@ -77,13 +77,20 @@ class When(msgspec.Struct, frozen=True, kw_only=True):
 
     day: date | None = None
     weekend: bool = False
+    week: str = ""
     time: str | None = None
     part: str | None = None
     spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return self.day is None and not self.weekend and self.time is None and self.part is None
+        return (
+            self.day is None
+            and not self.weekend
+            and not self.week
+            and self.time is None
+            and self.part is None
+        )
 
 
 def _next_weekday(today: date, weekday: int) -> date:
@@ -99,11 +106,23 @@ def _explicit_day(today: date, day: int, month: int) -> date | None:
     return candidate if candidate >= today else date(today.year + 1, month, day)
 
 
+def _is_clock(tok: str, prev: str) -> bool:
+    """«15:30» is a time; «14.03» is a date unless it reads as a time («в 10.30»)."""
+    if ":" in tok:
+        return bool(_TIME.match(tok))
+    m = _TIME.match(tok)
+    if not m:
+        return False
+    minutes = int(m.group(2))
+    return not _DATE.match(tok) or (prev in ("в", "к", "с", "до", "на") and minutes % 5 == 0)
+
+
 def find_when(message: Analysed, now: datetime) -> When:
     """Extract the first date and the first time mentioned, resolved against ``now``."""
     today = now.date()
     day: date | None = None
     weekend = False
+    week = ""
     time: str | None = None
     part: str | None = None
     spans: list[tuple[int, int]] = []
@@ -120,13 +139,20 @@ def find_when(message: Analysed, now: datetime) -> When:
         elif day is None and lem in ("выходной", "выходные") and prev in ("на", "в"):
             weekend = True
             spans.append((i, i + 1))
-        elif day is None and (m := _DATE.match(tok)) and not _TIME.match(tok):
+        elif (
+            day is None and not week and lem == "неделя" and prev in ("следующей", "этой", "следующая", "эту")
+        ):
+            week = "на этой неделе" if prev in ("этой", "эту") else "на следующей неделе"
+            spans.append((i - 1, i + 1))
+        elif day is None and (m := _DATE.match(tok)) and not _is_clock(tok, prev):
             day = _explicit_day(today, int(m.group(1)), int(m.group(2)))
             spans.append((i, i + 1))
         elif day is None and tok.isdigit() and nxt in MONTHS and 1 <= int(tok) <= 31:
             day = _explicit_day(today, int(tok), MONTHS[nxt])
             spans.append((i, i + 2))
-        elif time is None and (m := _TIME.match(tok)) and not (prev.isdigit()):
+        elif (
+            time is None and (m := _TIME.match(tok)) and not prev.isdigit() and (_is_clock(tok, prev) or day)
+        ):
             time = f"{int(m.group(1))}:{m.group(2)}"
             spans.append((i, i + 1))
         elif (
@@ -149,7 +175,7 @@ def find_when(message: Analysed, now: datetime) -> When:
         elif part is None and lem == "обед" and prev == "после":
             part = "после обеда"
             spans.append((i - 1, i + 1))
-    return When(day=day, weekend=weekend, time=time, part=part, spans=tuple(spans))
+    return When(day=day, weekend=weekend, week=week, time=time, part=part, spans=tuple(spans))
 
 
 def format_when(when: When, today: date) -> str:
@@ -161,6 +187,8 @@ def format_when(when: When, today: date) -> str:
         bits.append(f"{rel} ({label})" if rel else label)
     elif when.weekend:
         bits.append("выходные")
+    elif when.week:
+        bits.append(when.week)
     if when.time:
         bits.append(when.time)
     elif when.part:
