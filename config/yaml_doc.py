@@ -50,7 +50,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _build(
-    node: yaml.Node, path: str, loader: yaml.SafeLoader, marks: Marks, problems: list[Problem], file: str
+    node: yaml.Node, path: str, loader: Any, marks: Marks, problems: list[Problem], file: str
 ) -> Any:
     marks.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from config.compile.compiled import CompiledPack
 from config.compile.templates import fill
 from config.schema.catalogue import PriceItem, Service
-from config.text.morph import is_function_word, part_of_speech
 from config.schema.intents import DurationAnswer, Intent, PriceAnswer, ServicePresenceAnswer
+from config.text.morph import is_function_word, part_of_speech
 from engine.turn import Turn
 
 __all__ = ["Answer", "answer_intent", "format_price", "unknown_words"]

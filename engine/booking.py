@@ -68,9 +68,9 @@ def _extract_name(turn: Turn, awaiting: bool) -> str:
     if not awaiting or extract_phone(turn.message) or not find_when(turn.analysed, turn.local).empty:
         return ""
     words = re.findall(r"[^\W\d_]+", turn.message)
-    if 1 <= len(words) <= 2 and all(_plausible_name(turn, w) for w in words):
-        if is_name(words[0]) or words[0][:1].isupper() or len(words) == 1:
-            return " ".join(w.capitalize() for w in words)
+    plausible = 1 <= len(words) <= 2 and all(_plausible_name(turn, w) for w in words)
+    if plausible and (is_name(words[0]) or words[0][:1].isupper() or len(words) == 1):
+        return " ".join(w.capitalize() for w in words)
     return ""
 
 

@@ -76,9 +76,9 @@ def lemma(word: str) -> str:
 def _kazakh_stem(word: str) -> str:
     for suffix in _KAZAKH_SUFFIXES:
         stem = word[: -len(suffix)]
-        if word.endswith(suffix) and len(stem) >= 4 and _RUSSIAN_WORD.match(stem):
-            if _analyser().parse(stem)[0].is_known:
-                return stem
+        fits = word.endswith(suffix) and len(stem) >= 4 and _RUSSIAN_WORD.match(stem)
+        if fits and _analyser().parse(stem)[0].is_known:
+            return stem
     return ""
 
 
