@@ -127,6 +127,11 @@ def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
     if turn.retriever is not None:
         found = turn.retriever.answer(turn.message)
         threshold = turn.pack.source.thresholds.retrieval
+        data: dict[str, object] = {"threshold": threshold}
+        if found is not None:
+            data.update(
+                llm=found.used_llm, grounded=found.grounded, grounding=found.grounding, nodes=found.nodes
+            )
         if found is not None and found.grounded and found.confidence >= threshold:
             turn.log(
                 "retrieval",
@@ -134,14 +139,14 @@ def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
                 "confident",
                 scores={"confidence": found.confidence},
                 matched=found.sources,
-                data={"threshold": threshold, "llm": found.used_llm},
+                data=data,
             )
             return Outcome("reply", found.text, "retrieval", facts=tuple(found.sources))
         turn.log(
             "retrieval",
             "pass",
             "not confident or not grounded",
-            data={"threshold": threshold, "confidence": found.confidence if found else 0.0},
+            data={**data, "confidence": found.confidence if found else 0.0},
         )
     limit = turn.pack.source.tenant.conversation.clarify_limit
     count = turn.state.clarify_count + 1
