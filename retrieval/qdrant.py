@@ -8,6 +8,7 @@ cached per path, so every tenant store of the process shares the one lock holder
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -62,3 +63,6 @@ def close_all() -> None:
         for client in _CLIENTS.values():
             client.close()
         _CLIENTS.clear()
+
+
+atexit.register(close_all)  # release local-mode locks while the interpreter can still import
