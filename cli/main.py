@@ -14,7 +14,15 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from cli import engine_commands, eval_commands, knowledge_commands, pack_commands
+from cli import (
+    calibrate_commands,
+    engine_commands,
+    eval_commands,
+    isolation_commands,
+    knowledge_commands,
+    pack_commands,
+    serve_commands,
+)
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -25,7 +33,15 @@ class CommandModule(Protocol):
     def register(self, subparsers: argparse._SubParsersAction[Any]) -> None: ...
 
 
-COMMANDS: tuple[CommandModule, ...] = (pack_commands, eval_commands, engine_commands, knowledge_commands)
+COMMANDS: tuple[CommandModule, ...] = (
+    pack_commands,
+    eval_commands,
+    engine_commands,
+    calibrate_commands,
+    isolation_commands,
+    knowledge_commands,
+    serve_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from config.schema.catalogue import Service
 from config.schema.intents import BookingAnswer, DurationAnswer, PriceAnswer, ServicePresenceAnswer
 from config.text.analyse import Analysed
 from config.text.terms import Term, find_term
+from engine.acceptance import accept
 from engine.answers import answer_intent, unknown_words
 from engine.booking import awaiting_name, booking_step, extract_phone, has_booking_signal
 from engine.matcher import IntentScore, Matcher
@@ -21,7 +22,6 @@ from engine.types import Effect
 __all__ = ["intent_stage"]
 
 _SPLIT = re.compile(r"[?!.;\n]+|,|\s(?:и|а также|а еще|а ещё|еще|ещё|также)\s", re.IGNORECASE)
-CONFIDENT_MARGIN = 0.15
 CONFIDENT_ANSWER = 0.6
 SEGMENT_CONFIDENCE = 0.5  # a part of a multi-question message must be unmistakable on its own
 SERVICE_ANSWERS = (PriceAnswer, DurationAnswer, ServicePresenceAnswer)
@@ -42,20 +42,7 @@ def _boost(turn: Turn, analysed: Analysed, ranked: list[IntentScore]) -> list[In
 
 
 def _accept(turn: Turn, ranked: list[IntentScore]) -> IntentScore | None:
-    if not ranked:
-        return None
-    top = ranked[0]
-    if top.score < turn.pack.threshold(top.intent):
-        return None
-    second = next((r for r in ranked[1:] if r.intent != top.intent), None)
-    margin = turn.pack.source.thresholds.ambiguity_margin
-    if (
-        second
-        and top.score - second.score < margin
-        and top.score < turn.pack.threshold(top.intent) + CONFIDENT_MARGIN
-    ):
-        return None
-    return top
+    return accept(ranked, turn.pack.threshold, turn.pack.source.thresholds.ambiguity_margin)
 
 
 def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
@@ -120,7 +107,7 @@ def _multi(turn: Turn, found: list[IntentScore], services: list[Service]) -> Out
 
 
 def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
-    scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
+    scores = {r.intent: round(r.score, 4) for r in ranked[:5]}
     if ranked and ranked[0].intent == OFF_TOPIC and ranked[0].score >= turn.pack.threshold(OFF_TOPIC):
         turn.log("intent", "off_topic", "out-of-domain anchor", scores=scores, matched=[ranked[0].example])
         return Outcome("reply", turn.pack.templates["ood_reply"], OFF_TOPIC)
@@ -241,7 +228,7 @@ def _bare_service(turn: Turn, services: list[Service]) -> Outcome | None:
 def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     ranked = _boost(turn, turn.analysed, matcher.rank(turn.pack, turn.matching_text, turn.literal_text))
     services = _services(turn)
-    scores = {r.intent: round(r.score, 3) for r in ranked[:5]}
+    scores = {r.intent: round(r.score, 4) for r in ranked[:5]}
     if "booking_note" in turn.notes:
         turn.log("intent", "booking", "a gate asked for booking intake", scores=scores)
         return booking_step(turn, [s.id for s in services])
