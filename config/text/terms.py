@@ -3,6 +3,8 @@ starting so) or ``=картой`` (exactly this surface form: «картой» i
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import msgspec
 
 from config.text.analyse import Analysed, TextAnalyser
@@ -31,13 +33,37 @@ def compile_term(phrase: str, analyser: TextAnalyser) -> Term:
     return Term(source=phrase, words=tuple(w for w in words if w[0]))
 
 
-def _word_at(message: Analysed, i: int, word: str, mode: str) -> bool:
-    token, lem = message.tokens[i], message.lemmas[i]
-    if mode == "prefix":
-        return token.startswith(word) or lem.startswith(word)
-    if mode == "surface":
-        return token == word
-    return token == word or lem == word
+class _Positions:
+    """Where each surface form and lemma of one message occurs (built once per message)."""
+
+    def __init__(self, tokens: tuple[str, ...], lemmas: tuple[str, ...]) -> None:
+        self.tokens = tokens
+        self.lemmas = lemmas
+        self.surface: dict[str, list[int]] = {}
+        self.both: dict[str, list[int]] = {}
+        for i, (tok, lem) in enumerate(zip(tokens, lemmas, strict=True)):
+            self.surface.setdefault(tok, []).append(i)
+            self.both.setdefault(tok, []).append(i)
+            if lem != tok:
+                self.both.setdefault(lem, []).append(i)
+        self._prefix: dict[str, list[int]] = {}
+
+    def of(self, word: str, mode: str) -> list[int]:
+        if mode == "surface":
+            return self.surface.get(word, [])
+        if mode == "lemma":
+            return self.both.get(word, [])
+        found = self._prefix.get(word)
+        if found is None:
+            found = [i for i, (t, lem) in enumerate(zip(self.tokens, self.lemmas, strict=True))
+                     if t.startswith(word) or lem.startswith(word)]
+            self._prefix[word] = found
+        return found
+
+
+@lru_cache(maxsize=512)
+def _positions(tokens: tuple[str, ...], lemmas: tuple[str, ...]) -> _Positions:
+    return _Positions(tokens, lemmas)
 
 
 def _units(term: Term) -> list[tuple[tuple[str, str], ...]]:
@@ -54,10 +80,12 @@ def _units(term: Term) -> list[tuple[tuple[str, str], ...]]:
     return units
 
 
-def _unit_at(message: Analysed, j: int, unit: tuple[tuple[str, str], ...]) -> bool:
-    if j + len(unit) > len(message.tokens):
-        return False
-    return all(_word_at(message, j + k, w, p) for k, (w, p) in enumerate(unit))
+def _unit_starts(where: _Positions, unit: tuple[tuple[str, str], ...]) -> list[int]:
+    first = where.of(*unit[0])
+    if len(unit) == 1:
+        return first
+    rest = [set(where.of(w, m)) for w, m in unit[1:]]
+    return [j for j in first if all(j + 1 + k in r for k, r in enumerate(rest))]
 
 
 def find_term(term: Term, message: Analysed) -> tuple[int, int] | None:
@@ -65,23 +93,17 @@ def find_term(term: Term, message: Analysed) -> tuple[int, int] | None:
     (Russian word order is free), except that «не» must directly precede the word it negates."""
     if not term.words:
         return None
-    units = _units(term)
-    n = len(message.tokens)
+    where = _positions(message.tokens, message.lemmas)
+    starts = [(unit, _unit_starts(where, unit)) for unit in _units(term)]
+    if any(not found for _, found in starts):
+        return None
     width = len(term.words) + MAX_GAP
-    for start in range(n):
-        if not any(_unit_at(message, start, u) for u in units):
-            continue
+    candidates = sorted({j for _, found in starts for j in found})
+    for start in candidates:
         used: set[int] = set()
         end = start
-        for unit in units:
-            spot = next(
-                (
-                    j
-                    for j in range(start, min(n, start + width))
-                    if j not in used and _unit_at(message, j, unit)
-                ),
-                None,
-            )
+        for unit, found in starts:
+            spot = next((j for j in found if start <= j < start + width and j not in used), None)
             if spot is None:
                 break
             used.update(range(spot, spot + len(unit)))
