@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,23 @@ def _collect(args: argparse.Namespace, pack_sources: dict[str, list[Case]]) -> l
     return cases
 
 
+PROGRESS_FROM = 200  # cases; shorter runs finish before a bar would be read
+
+
+def _progress_bar(total: int) -> Callable[[int, int], None] | None:
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        filled = done * 30 // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
 def _regressions(baseline: str | None, results: list[Any]) -> list[str]:
     if not baseline:
         return []
@@ -81,7 +99,7 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"truffles: no cases to run in {args.pack} (tiers {args.tier or 'all'})", file=sys.stderr)
         return 1
     strict = args.strict_intents or not args.battery
-    results = run_cases(cases, pack, strict_intents=strict)
+    results = run_cases(cases, pack, strict_intents=strict, progress=_progress_bar(len(cases)))
     scores = score(results, [c for _, c in cases], pack)
     regressions = _regressions(args.baseline, results)
     report = render(args.format, results, scores, regressions, trace=not args.no_trace)
