@@ -126,7 +126,9 @@ def run_cases(
     workers would cost more in start-up than they save); ``progress(done, total)`` after each."""
     out: list[CaseResult] = []
     for battery, c in cases:
-        out.append(run_case(c, pack, battery, strict_intents=strict_intents, matcher=matcher, retriever=retriever))
+        out.append(
+            run_case(c, pack, battery, strict_intents=strict_intents, matcher=matcher, retriever=retriever)
+        )
         if progress is not None:
             progress(len(out), len(cases))
     return out
