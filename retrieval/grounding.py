@@ -42,18 +42,30 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
+def _sentence_start(text: str, at: int) -> bool:
+    """True when the word at ``at`` opens a sentence (an abbreviation like «ул.» does not end one)."""
+    before = text[:at].rstrip()
+    if not before:
+        return True
+    if before[-1] in "!?…:;\n":
+        return True
+    if before[-1] != ".":
+        return False
+    previous = re.findall(r"\w+", before[-12:])
+    return not previous or len(previous[-1]) > 3
+
+
 def _names(text: str) -> set[str]:
-    """Capitalised or Latin words not starting a sentence, and every «quoted» name."""
+    """Capitalised words not opening a sentence, Latin words, acronyms, and every «quoted» name."""
     out: set[str] = set()
     for quoted in _QUOTED.findall(text):
         out.update(normalise(quoted).split())
-    for sentence in re.split(r"(?<=[.!?…:;\n])\s*", text):
-        words = _WORD.findall(sentence)
-        for i, word in enumerate(words):
-            latin = bool(re.match(r"[A-Za-z]", word))
-            capital = i > 0 and word[0].isupper()
-            if capital or (latin and len(word) > 1) or (word.isupper() and len(word) > 1):
-                out.update(normalise(word).split())
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        latin = bool(re.match(r"[A-Za-z]", word))
+        capital = word[0].isupper() and not _sentence_start(text, m.start())
+        if capital or latin or word.isupper():
+            out.update(normalise(word).split())
     return {w for w in out if w}
 
 
