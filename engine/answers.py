@@ -54,8 +54,20 @@ def unknown_words(turn: Turn) -> list[str]:
 
 
 def qualifiers(turn: Turn) -> list[str]:
-    """Unknown adjectives and nouns: «пробную причёску» asks about something the catalogue lacks."""
-    return [w for w in unknown_words(turn) if part_of_speech(w) in ("ADJF", "ADJS", "NOUN", "PRTF")]
+    """Unknown adjectives next to a named service: «пробную причёску» is not in the catalogue
+    even though «причёска» is, so the honest answer is not «да, делаем»."""
+    unknown = set(unknown_words(turn))
+    near: set[int] = set()
+    for m in turn.pack.catalogue.mentions(turn.analysed):
+        near.update((m.start - 1, m.end))
+    tokens = turn.analysed.tokens
+    return [
+        tokens[i]
+        for i in sorted(near)
+        if 0 <= i < len(tokens)
+        and tokens[i] in unknown
+        and part_of_speech(tokens[i]) in ("ADJF", "ADJS", "PRTF")
+    ]
 
 
 def _price(turn: Turn, services: list[Service], offer: bool) -> Answer:

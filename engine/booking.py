@@ -14,7 +14,7 @@ from engine.state import BookingDraft
 from engine.turn import Outcome, Turn
 from engine.types import Effect
 
-__all__ = ["awaiting_name", "booking_step", "extract_phone", "has_booking_signal"]
+__all__ = ["awaiting_name", "booking_step", "extract_name", "extract_phone", "has_booking_signal"]
 
 _PHONE = re.compile(r"(?:\+?7|8)[\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
 _WORD = r"([A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі\-]{2,30})"
@@ -59,7 +59,7 @@ def _plausible_name(turn: Turn, word: str) -> bool:
     return find_when(analysed, turn.local).empty
 
 
-def _extract_name(turn: Turn, awaiting: bool) -> str:
+def extract_name(turn: Turn, awaiting: bool) -> str:
     """A name introduced explicitly («меня зовут Сауле»), or a bare name when the bot asked for it."""
     for pattern in _NAME_PATTERNS:
         m = pattern.search(turn.message)
@@ -113,7 +113,7 @@ def has_booking_signal(turn: Turn) -> bool:
         return True
     if turn.pack.catalogue.mentions(turn.analysed):
         return True
-    return awaiting_name(turn) and bool(_extract_name(turn, True))
+    return awaiting_name(turn) and bool(extract_name(turn, True))
 
 
 def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> Outcome:
@@ -155,7 +155,7 @@ def booking_step(turn: Turn, services: list[str], offer_only: bool = False) -> O
                         turn.log(
                             "gates", "booking_note", gate.reason, data={"gate": gate.id, "same_day": True}
                         )
-    if not draft.name and (name := _extract_name(turn, awaiting_name(turn))):
+    if not draft.name and (name := extract_name(turn, awaiting_name(turn))):
         draft = msgspec.structs.replace(draft, name=name)
     if not draft.phone and (phone := extract_phone(turn.message)):
         draft = msgspec.structs.replace(draft, phone=phone)

@@ -9,21 +9,30 @@ import msgspec
 from config.compile.compiled import OFF_TOPIC
 from config.compile.masking import NUMBER_MASK, SERVICE_MASK, TIME_MASK, matching_text
 from config.schema.catalogue import Service
-from config.schema.intents import BookingAnswer, DurationAnswer, PriceAnswer, ServicePresenceAnswer
+from config.schema.intents import (
+    BookingAnswer,
+    ConsultAnswer,
+    DurationAnswer,
+    PriceAnswer,
+    ServicePresenceAnswer,
+)
 from config.text.analyse import Analysed
 from config.text.terms import Term, find_term
 from engine.acceptance import accept
 from engine.answers import answer_intent, unknown_words
-from engine.booking import awaiting_name, booking_step, extract_phone, has_booking_signal
+from engine.booking import awaiting_name, booking_step, extract_name, extract_phone, has_booking_signal
 from engine.matcher import IntentScore, Matcher
 from engine.turn import Outcome, Turn
 from engine.types import Effect
 
 __all__ = ["intent_stage"]
 
-_SPLIT = re.compile(r"[?!.;\n]+|,|\s(?:и|а также|а еще|а ещё|еще|ещё|также)\s", re.IGNORECASE)
+_SPLIT = re.compile(r"[?!.;\n]+|,|\s(?:и|а также|также)\s", re.IGNORECASE)
+_SENTENCE = re.compile(r"[?!.;\n]+")
+_CLAUSE = re.compile(r",|\s(?:и|а также|также)\s", re.IGNORECASE)
 CONFIDENT_ANSWER = 0.6
-SEGMENT_CONFIDENCE = 0.5  # a part of a multi-question message must be unmistakable on its own
+SEGMENT_CONFIDENCE = 0.5  # a question inside a multi-question message must be clear on its own
+STRONG_SEGMENT = 0.75  # a clause with no question word counts only when it matches an example almost exactly
 SERVICE_ANSWERS = (PriceAnswer, DurationAnswer, ServicePresenceAnswer)
 _MASKS = frozenset({SERVICE_MASK, TIME_MASK, NUMBER_MASK})
 
@@ -45,12 +54,29 @@ def _accept(turn: Turn, ranked: list[IntentScore]) -> IntentScore | None:
     return accept(ranked, turn.pack.threshold, turn.pack.source.thresholds.ambiguity_margin)
 
 
+def _parts(turn: Turn) -> list[tuple[str, bool]]:
+    """Sentences, and within a sentence the clauses that ask something of their own.
+
+    «Сколько стоит маникюр, сколько длится и где вы?» has three questions; in «Можно вино принести,
+    отметим с подругой?» the second clause only explains the first, so it stays attached to it.
+    """
+    asking: frozenset[str] = turn.pack.extras.get("question_words", frozenset())
+    parts: list[tuple[str, bool]] = []
+    for sentence in _SENTENCE.split(turn.message):
+        clauses = [c.strip() for c in _CLAUSE.split(sentence) if c and c.strip()]
+        for i, clause in enumerate(clauses):
+            analysed = turn.pack.analyser.analyse(clause)
+            asks = i == 0 or bool((set(analysed.tokens) | set(analysed.lemmas)) & asking)
+            parts.append((clause, asks))
+    return parts
+
+
 def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
     found: list[IntentScore] = []
-    parts = [p.strip() for p in _SPLIT.split(turn.message) if p and p.strip()]
+    parts = _parts(turn)
     if len(parts) < 2:
         return []
-    for part in parts:
+    for part, asks in parts:
         analysed = turn.pack.analyser.analyse(part)
         if not analysed.tokens:
             continue
@@ -64,8 +90,11 @@ def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
         best = _accept(turn, ranked)
         if best is None or best.intent == OFF_TOPIC or not turn.pack.intents[best.intent].combinable:
             continue
-        if best.score < SEGMENT_CONFIDENCE:
+        if best.score < (SEGMENT_CONFIDENCE if asks else STRONG_SEGMENT):
             continue
+        consult = isinstance(turn.pack.intents[best.intent].answer, ConsultAnswer)
+        if consult and any(isinstance(turn.pack.intents[f.intent].answer, ConsultAnswer) for f in found):
+            continue  # one piece of advice per reply
         if all(f.intent != best.intent for f in found):
             found.append(best)
     if len(found) < 2:
@@ -191,7 +220,7 @@ def _continues_booking(turn: Turn, top: IntentScore | None) -> bool:
     if draft is None or not has_booking_signal(turn):
         return False
     question = "?" in turn.message
-    if extract_phone(turn.message) or awaiting_name(turn):
+    if extract_phone(turn.message) or (awaiting_name(turn) and extract_name(turn, awaiting=True)):
         return True
     mentions = turn.pack.catalogue.mentions(turn.analysed)
     if mentions and not question and (not draft.service or top is None or top.score < CONFIDENT_ANSWER):

@@ -94,6 +94,11 @@ def compile_pack(source: PackSource) -> CompiledPack:
         extras={
             "question_vocab": question_vocab,
             "stopwords": stopwords,
+            "question_words": frozenset(
+                w
+                for q in source.lexicon.question_words
+                for w in (*analyser.analyse(q).tokens, *analyser.analyse(q).lemmas)
+            ),
             "cues": {
                 i.id: tuple(compile_term(c, analyser) for c in i.cues) for i in source.intents if i.cues
             },

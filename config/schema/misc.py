@@ -21,6 +21,7 @@ class Lexicon(Strict, frozen=True, kw_only=True):
 
     replace: dict[NonEmpty, str] = msgspec.field(default_factory=dict)
     stopwords: list[NonEmpty] = msgspec.field(default_factory=list)
+    question_words: list[NonEmpty] = msgspec.field(default_factory=list)
 
 
 class Thresholds(Strict, frozen=True, kw_only=True):
