@@ -1,0 +1,76 @@
+"""The Litestar application: webhooks, admin, OpenAPI (``/schema``), problem-details errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from api.admin import ADMIN_HANDLERS, build_info
+from api.auth import admin_token
+from api.edge import EdgePorts
+from api.errors import EdgeError
+from api.webhooks import WEBHOOK_HANDLERS, EdgeState
+from workers.runtime import Runtime
+
+__all__ = ["PROBLEM_TYPE_BASE", "create_app"]
+
+log = logging.getLogger("truffles.api")
+
+PROBLEM_TYPE_BASE = "https://truffles.dev/problems/"
+
+
+def _edge_problem(exc: EdgeError) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        detail=exc.detail,
+        status_code=exc.status,
+        title=exc.title,
+        type_=PROBLEM_TYPE_BASE + exc.type_slug,
+        extra={k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)},
+    )
+
+
+def _http_problem(exc: HTTPException) -> ProblemDetailsException:
+    if exc.status_code >= 500:
+        log.error("HTTP %s: %s", exc.status_code, exc.detail)
+    else:
+        log.warning("HTTP %s: %s", exc.status_code, exc.detail)
+    return ProblemDetailsException(detail=exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(
+    rt: Runtime,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Callable[[], float] | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """The web edge over ``rt``. The admin token is read from ``rt.settings.admin_token_env``."""
+    env = os.environ if environ is None else environ
+    ports = EdgePorts(rt, clock=clock) if clock is not None else EdgePorts(rt)
+    edge = EdgeState(rt, ports, admin_token(rt.settings.admin_token_env, env))
+    problems = ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            enable_for_all_http_exceptions=True,
+            exception_to_problem_detail_map={EdgeError: _edge_problem, HTTPException: _http_problem},
+        )
+    )
+    return Litestar(
+        route_handlers=[*WEBHOOK_HANDLERS, *ADMIN_HANDLERS],
+        plugins=[problems],
+        openapi_config=OpenAPIConfig(title="Truffles", version="0.1.0", path="/schema"),
+        request_max_body_size=rt.settings.max_body_bytes,
+        state=State({"edge": edge, "build_info": build_info()}),
+        debug=debug,
+        logging_config=None,  # the process (CLI, tests) owns logging configuration
+    )

@@ -1,0 +1,119 @@
+"""ChatFlow webhook routes: the current ``/webhooks/chatflow/{tenant}`` and the legacy ``/webhook/{tenant}``.
+
+Thin: find the tenant, check its secret, hand the raw body to :func:`api.ingest.ingest` in a worker
+thread, answer with what happened. The provider only needs a quick 2xx.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, post
+from litestar.datastructures import State
+from litestar.params import FromPath, HeaderParameter, QueryParameter
+
+from api.auth import check_webhook_secret
+from api.edge import EdgePorts
+from api.errors import EdgeError, TenantNotFound
+from api.ingest import ingest
+from workers.runtime import Runtime
+from workers.tenants import TenantRuntime
+
+__all__ = ["WEBHOOK_HANDLERS", "EdgeState"]
+
+log = logging.getLogger("truffles.api.webhooks")
+
+SECRET_HEADER = "X-Webhook-Secret"
+
+
+class EdgeState:
+    """What the handlers share; kept in ``app.state.edge``."""
+
+    def __init__(self, rt: Runtime, ports: EdgePorts, admin_token: str | None) -> None:
+        self.rt = rt
+        self.ports = ports
+        self.admin_token = admin_token
+        self._legacy_warned: set[str] = set()
+        self._mutex = threading.Lock()
+
+    def warn_legacy_once(self, tenant_id: str) -> None:
+        with self._mutex:
+            if tenant_id in self._legacy_warned:
+                return
+            self._legacy_warned.add(tenant_id)
+        log.warning(
+            "tenant=%s uses the deprecated webhook URL /webhook/%s?webhook_secret=… (a secret in the query "
+            "string ends up in access logs): point ChatFlow at /webhooks/chatflow/%s with header %s",
+            tenant_id,
+            tenant_id,
+            tenant_id,
+            SECRET_HEADER,
+        )
+
+
+def _tenant(edge: EdgeState, tenant_id: str) -> TenantRuntime:
+    found = edge.rt.tenants.find(tenant_id)
+    if found is None:
+        log.warning("webhook for unknown tenant %r refused", tenant_id[:64])
+        raise TenantNotFound(
+            f"no tenant {tenant_id[:64]!r} is served here; check the webhook URL configured in ChatFlow"
+        )
+    return found
+
+
+async def _handle(
+    edge: EdgeState, tenant_id: str, request: Request[Any, Any, Any], secret: str | None, where: str
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    rt = edge.rt
+    try:
+        tenant = _tenant(edge, tenant_id)
+        try:
+            check_webhook_secret(tenant, secret, where=where)
+        except EdgeError as exc:
+            log.warning("tenant=%s webhook refused: %s", tenant.id, exc)
+            raise
+        body = await request.body()
+        result = await anyio.to_thread.run_sync(ingest, rt, edge.ports, tenant, body)
+    except EdgeError as exc:
+        rt.telemetry.webhooks.labels(
+            tenant_id if rt.tenants.find(tenant_id) else "_unknown", f"{exc.status}"
+        ).inc()
+        raise
+    rt.telemetry.webhooks.labels(tenant.id, result.outcome).inc()
+    rt.telemetry.ack_seconds.labels(tenant.id).observe(time.perf_counter() - started)
+    return {"status": result.outcome, "message_id": result.message_id}
+
+
+@post("/webhooks/chatflow/{tenant_id:str}", status_code=200, summary="ChatFlow inbound message")
+async def chatflow_webhook(
+    tenant_id: FromPath[str],
+    request: Request[Any, Any, Any],
+    state: State,
+    secret: Annotated[str | None, HeaderParameter(name=SECRET_HEADER, required=False)] = None,
+) -> dict[str, Any]:
+    """Store one customer message and acknowledge it; the reply is decided and sent asynchronously."""
+    return await _handle(state.edge, tenant_id, request, secret, f"header {SECRET_HEADER}")
+
+
+@post("/webhook/{tenant_id:str}", status_code=200, summary="Legacy ChatFlow webhook (deprecated)")
+async def legacy_webhook(
+    tenant_id: FromPath[str],
+    request: Request[Any, Any, Any],
+    state: State,
+    webhook_secret: Annotated[str | None, QueryParameter(name="webhook_secret", required=False)] = None,
+    secret: Annotated[str | None, HeaderParameter(name=SECRET_HEADER, required=False)] = None,
+) -> dict[str, Any]:
+    """The earlier system's URL: same handling; the secret may come in the query string (deprecated)."""
+    edge: EdgeState = state.edge
+    if edge.rt.tenants.find(tenant_id) is not None:
+        edge.warn_legacy_once(tenant_id)
+    where = f"query parameter webhook_secret or header {SECRET_HEADER}"
+    return await _handle(edge, tenant_id, request, secret or webhook_secret, where)
+
+
+WEBHOOK_HANDLERS = [chatflow_webhook, legacy_webhook]

@@ -1,0 +1,46 @@
+"""The dramatiq actors: thin — decode the arguments, call the service function, done."""
+
+from __future__ import annotations
+
+import uuid
+
+import dramatiq
+
+from workers.process import process_conversation
+from workers.queue import OUTBOX_QUEUE, PROCESS_ACTOR, SEND_ACTOR, TURNS_QUEUE
+from workers.runtime import Runtime
+from workers.send import send_outbox
+
+__all__ = ["ACTOR_OPTIONS", "declare_actors"]
+
+ACTOR_OPTIONS: dict[str, object] = {"max_retries": 5, "min_backoff": 200, "max_backoff": 10_000}
+"""Dramatiq-level retries cover unexpected errors (database briefly down); delivery retries are ours."""
+
+
+def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> tuple[dramatiq.Actor[..., object], ...]:
+    """Register ``process_conversation`` and ``send_outbox`` on ``broker``, bound to ``rt``."""
+
+    def process(tenant_id: str, conversation_id: str) -> None:
+        process_conversation(rt, tenant_id, uuid.UUID(conversation_id))
+
+    def send(tenant_id: str, outbox_id: str) -> None:
+        send_outbox(rt, tenant_id, uuid.UUID(outbox_id))
+
+    return (
+        dramatiq.Actor(
+            process,
+            broker=broker,
+            actor_name=PROCESS_ACTOR,
+            queue_name=TURNS_QUEUE,
+            priority=0,
+            options=dict(ACTOR_OPTIONS),
+        ),
+        dramatiq.Actor(
+            send,
+            broker=broker,
+            actor_name=SEND_ACTOR,
+            queue_name=OUTBOX_QUEUE,
+            priority=0,
+            options=dict(ACTOR_OPTIONS),
+        ),
+    )

@@ -1,0 +1,150 @@
+"""Assemble a service process: database, tenants, broker, sender, ports; and run its workers.
+
+``truffles serve`` (embedded: API + workers in one process), ``truffles worker`` (production) and the
+tests all build their :class:`~workers.runtime.Runtime` here, so they run the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+import dramatiq
+import httpx
+import redis
+
+from config.compile.compiled import CompiledPack
+from config.settings import ServiceSettings
+from storage import Database, open_database, upgrade_to_head
+from workers.actors import declare_actors
+from workers.alerts import AlertSink, LogAlerts
+from workers.queue import BROKER_NAMESPACE, TaskQueue, make_broker
+from workers.runtime import Runtime, utcnow
+from workers.sender import ChatFlowSender, TextSender
+from workers.sweeper import Sweeper
+from workers.telemetry import Telemetry
+from workers.tenants import TenantRegistry, compile_pack_dir, discover_packs
+
+__all__ = [
+    "REAL_CHATFLOW_URL",
+    "TenantOverrides",
+    "WorkerPool",
+    "build_runtime",
+    "load_packs",
+    "redis_client",
+]
+
+log = logging.getLogger("truffles.service")
+
+REAL_CHATFLOW_URL = "https://app.chatflow.kz/api/v1"
+WORKER_POLL_MS = 50
+"""How often idle worker consumers look for work (and for delayed messages that became due)."""
+
+TenantOverrides = Mapping[str, Mapping[str, object]]
+"""tenant id -> ``webhook_secret`` / ``chatflow_token`` / ``insecure_demo`` for the local demo."""
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A Redis client with short timeouts: a dead Redis must degrade the edge, not hang it."""
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
+
+
+def load_packs(packs_dir: str | os.PathLike[str]) -> list[CompiledPack]:
+    """Compile every pack under ``packs_dir`` (a pack with errors stops the start, naming it)."""
+    return [compile_pack_dir(path) for path in discover_packs(packs_dir)]
+
+
+def build_runtime(
+    settings: ServiceSettings,
+    *,
+    packs: Sequence[CompiledPack] | None = None,
+    db: Database | None = None,
+    migrate: bool = True,
+    chatflow_base_url: str | None = None,
+    chatflow_transport: httpx.AsyncBaseTransport | None = None,
+    sender: TextSender | None = None,
+    alerts: AlertSink | None = None,
+    redis: redis.Redis | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    environ: Mapping[str, str] | None = None,
+    overrides: TenantOverrides | None = None,
+    broker_namespace: str = BROKER_NAMESPACE,
+) -> Runtime:
+    """A ready :class:`Runtime` (no worker threads yet: see :class:`WorkerPool`)."""
+    database = db or open_database(settings.database_url)
+    if migrate:
+        upgrade_to_head(database.engine)
+    client = (
+        redis if redis is not None else (redis_client(settings.redis_url) if settings.redis_url else None)
+    )
+    telemetry = Telemetry()
+    registry = TenantRegistry(
+        database.session_factory, environ=environ, clock=clock, coalesce_override=settings.coalesce_seconds
+    )
+    for pack in packs if packs is not None else load_packs(settings.packs_dir):
+        extra = dict((overrides or {}).get(pack.tenant_id, {}))
+        registry.add(
+            pack,
+            webhook_secret=_opt_str(extra.get("webhook_secret")),
+            chatflow_token=_opt_str(extra.get("chatflow_token")),
+            insecure_demo=_opt_bool(extra.get("insecure_demo")),
+        )
+    base_url = chatflow_base_url or settings.chatflow_base_url or REAL_CHATFLOW_URL
+    return Runtime(
+        settings=settings,
+        db=database,
+        tenants=registry,
+        queue=TaskQueue(make_broker(settings.broker, client, namespace=broker_namespace)),
+        sender=sender
+        or ChatFlowSender(base_url, timeout=settings.send_timeout_seconds, transport=chatflow_transport),
+        alerts=alerts or LogAlerts(telemetry),
+        telemetry=telemetry,
+        redis=client,
+        clock=clock,
+    )
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _opt_bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+class WorkerPool:
+    """The actors of ``rt`` running on dramatiq worker threads, plus the periodic sweeper."""
+
+    def __init__(self, rt: Runtime, *, threads: int | None = None, sweep: bool = True) -> None:
+        self.rt = rt
+        self.actors = declare_actors(rt.queue.broker, rt)
+        self._worker = dramatiq.Worker(
+            rt.queue.broker,
+            worker_threads=threads or rt.settings.worker_threads,
+            worker_timeout=WORKER_POLL_MS,
+        )
+        self._sweeper = Sweeper(rt, rt.settings.sweep_interval_seconds) if sweep else None
+        self._running = False
+
+    def start(self) -> None:
+        self._worker.start()
+        if self._sweeper is not None:
+            self._sweeper.start()
+        self._running = True
+        log.info(
+            "workers started: %d thread(s), broker %s", self._worker.worker_threads, self.rt.settings.broker
+        )
+
+    def stop(self, *, timeout_ms: int = 10_000) -> None:
+        """Stop consuming, let in-flight messages finish (up to ``timeout_ms``), stop the sweeper."""
+        if not self._running:
+            return
+        self._running = False
+        if self._sweeper is not None:
+            self._sweeper.stop()
+        self._worker.stop(timeout=timeout_ms)
+        closer = getattr(self.rt.sender, "close", None)
+        if callable(closer):
+            closer()

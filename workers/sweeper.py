@@ -1,0 +1,106 @@
+"""The sweeper: re-enqueue work whose queue message was lost (a crash, a broker outage).
+
+- inbound messages stored but still unprocessed well after their coalescing window;
+- outbox rows stuck in ``sending`` (the worker died mid-send): moved back to ``pending`` and re-sent
+  (at-least-once; the idempotency key travels with them);
+- ``pending`` outbox rows long overdue (their delayed send message was lost).
+
+Running it in several processes at once is harmless (every step is idempotent); with Redis a
+short lock keeps it to one process per interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from storage import StorageError
+from workers.locks import hold
+from workers.runtime import Runtime
+from workers.tenants import TenantRuntime
+
+__all__ = ["SweepReport", "Sweeper", "sweep_once"]
+
+log = logging.getLogger("truffles.sweeper")
+
+SWEEP_LOCK_NAMESPACE = "_service"
+
+
+@dataclass
+class SweepReport:
+    inbound: int = 0
+    stuck_sending: int = 0
+    overdue: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def sweep_once(rt: Runtime) -> SweepReport:
+    """One pass over every tenant."""
+    report = SweepReport()
+    for tenant in rt.tenants.all():
+        try:
+            _sweep_tenant(rt, tenant, report)
+        except StorageError as exc:
+            report.errors.append(f"{tenant.id}: {exc}")
+            log.error("sweep of tenant %s failed: %s", tenant.id, exc)
+    if report.inbound or report.stuck_sending or report.overdue:
+        log.warning(
+            "sweeper re-enqueued %d inbound turn(s), %d stuck send(s), %d overdue send(s)",
+            report.inbound,
+            report.stuck_sending,
+            report.overdue,
+        )
+    return report
+
+
+def _sweep_tenant(rt: Runtime, tenant: TenantRuntime, report: SweepReport) -> None:
+    settings = rt.settings
+    store = tenant.store
+    inbound_age = timedelta(seconds=tenant.coalesce_seconds + settings.stuck_inbound_grace_seconds)
+    conversations = {m.conversation_id for m in store.messages.find_stuck_inbound(inbound_age)}
+    for conversation_id in conversations:
+        rt.queue.process_conversation(tenant.id, conversation_id)
+        rt.telemetry.swept.labels(tenant.id, "inbound").inc()
+    report.inbound += len(conversations)
+    released = store.outbox.release_stuck_sending(timedelta(seconds=settings.stuck_sending_seconds))
+    overdue = store.outbox.find_overdue_pending(timedelta(seconds=settings.stuck_sending_seconds))
+    for row in released:
+        rt.queue.send_outbox(tenant.id, row.id)
+        rt.telemetry.swept.labels(tenant.id, "stuck_sending").inc()
+    released_ids = {row.id for row in released}
+    for row in overdue:
+        if row.id not in released_ids:
+            rt.queue.send_outbox(tenant.id, row.id)
+            rt.telemetry.swept.labels(tenant.id, "overdue").inc()
+            report.overdue += 1
+    report.stuck_sending += len(released)
+
+
+class Sweeper:
+    """Runs :func:`sweep_once` every ``interval`` seconds on a daemon thread."""
+
+    def __init__(self, rt: Runtime, interval: float) -> None:
+        self._rt = rt
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="truffles-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        locks = self._rt.locks_for(SWEEP_LOCK_NAMESPACE)
+        while not self._stop.wait(self._interval):
+            try:
+                with hold(locks, "sweep", self._interval) as got:
+                    if got:
+                        sweep_once(self._rt)
+            except Exception:  # never let the sweeper thread die
+                log.exception("sweeper pass failed")

@@ -1,0 +1,161 @@
+"""The tenants this process serves: compiled packs, resolved channel secrets, per-tenant stores."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.compile.compiled import CompiledPack
+from config.compile.compiler import compile_pack
+from config.files import read_pack_dir
+from config.loader import load_pack
+from storage import SessionFactory, TenantDirectory, TenantStore
+from storage.repos.base import Clock
+from workers.errors import UnknownTenant
+
+__all__ = ["TenantRegistry", "TenantRuntime", "compile_pack_dir", "discover_packs"]
+
+log = logging.getLogger("truffles.tenants")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TenantRuntime:
+    """One tenant as the service sees it. Secrets are resolved from the environment at load time."""
+
+    id: str
+    pack: CompiledPack
+    store: TenantStore
+    webhook_secret: str | None
+    insecure_demo: bool
+    chatflow_token: str | None
+    chatflow_instance_id: str
+    coalesce_seconds: float
+
+    @property
+    def display_name(self) -> str:
+        return self.pack.source.tenant.name
+
+
+def discover_packs(packs_dir: str | os.PathLike[str]) -> list[Path]:
+    """Every sub-folder of ``packs_dir`` holding a ``tenant.yaml``, sorted."""
+    root = Path(packs_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"packs folder {os.fspath(packs_dir)!r} does not exist; set TRUFFLES_PACKS_DIR to the folder "
+            "holding one sub-folder per tenant"
+        )
+    return sorted(p for p in root.iterdir() if (p / "tenant.yaml").is_file())
+
+
+def compile_pack_dir(path: str | os.PathLike[str]) -> CompiledPack:
+    """Read, validate and compile one pack folder (raises ``config.errors.PackInvalid`` on errors)."""
+    return compile_pack(load_pack(read_pack_dir(path)))
+
+
+class TenantRegistry:
+    """Tenants by id, each with a :class:`~storage.TenantStore` scoped to it.
+
+    Args:
+        session_factory: the database sessions every tenant store uses.
+        environ: where secrets are read from (``os.environ`` by default).
+        clock: the clock of every store (tests pass a fake one).
+        coalesce_override: replaces every pack's ``conversation.coalesce_seconds`` when set.
+    """
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        *,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+        coalesce_override: float | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._environ = os.environ if environ is None else environ
+        self._clock = clock
+        self._coalesce_override = coalesce_override
+        self._tenants: dict[str, TenantRuntime] = {}
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        pack: CompiledPack,
+        *,
+        webhook_secret: str | None = None,
+        chatflow_token: str | None = None,
+        insecure_demo: bool | None = None,
+    ) -> TenantRuntime:
+        """Serve ``pack``: upsert its tenant row and build its runtime.
+
+        ``webhook_secret``/``chatflow_token`` override the env vars the pack names (local demo only).
+        """
+        settings = pack.source.tenant
+        chatflow = settings.channels.chatflow
+        secret = webhook_secret or self._secret(chatflow.webhook_secret_env)
+        token = chatflow_token or self._secret(chatflow.token_env)
+        insecure = chatflow.insecure_demo if insecure_demo is None else insecure_demo
+        refs = {
+            k: v
+            for k, v in {
+                "webhook_secret": chatflow.webhook_secret_env,
+                "chatflow_token": chatflow.token_env,
+            }.items()
+            if v
+        }
+        TenantDirectory(self._session_factory).upsert(
+            settings.id,
+            settings.name,
+            settings={"timezone": settings.timezone, "pack_version": pack.version},
+            secret_refs=refs,
+            chatflow_instance_id=chatflow.instance_id or None,
+            telegram_chat_id=settings.channels.telegram.manager_chat_id or None,
+            insecure_demo=insecure,
+        )
+        store = (
+            TenantStore(self._session_factory, settings.id, clock=self._clock)
+            if self._clock is not None
+            else TenantStore(self._session_factory, settings.id)
+        )
+        coalesce = settings.conversation.coalesce_seconds
+        runtime = TenantRuntime(
+            id=settings.id,
+            pack=pack,
+            store=store,
+            webhook_secret=secret,
+            insecure_demo=insecure,
+            chatflow_token=token,
+            chatflow_instance_id=chatflow.instance_id,
+            coalesce_seconds=self._coalesce_override if self._coalesce_override is not None else coalesce,
+        )
+        if secret is None and not insecure:
+            log.warning(
+                "tenant %s has no webhook secret (env %s is empty) and is not insecure_demo: its webhooks "
+                "will be refused until the secret is set",
+                settings.id,
+                chatflow.webhook_secret_env or "<webhook_secret_env not set in tenant.yaml>",
+            )
+        with self._lock:
+            self._tenants[settings.id] = runtime
+        return runtime
+
+    def get(self, tenant_id: str) -> TenantRuntime:
+        found = self._tenants.get(tenant_id)
+        if found is None:
+            raise UnknownTenant(tenant_id, sorted(self._tenants))
+        return found
+
+    def find(self, tenant_id: str) -> TenantRuntime | None:
+        return self._tenants.get(tenant_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self._tenants)
+
+    def all(self) -> Iterable[TenantRuntime]:
+        return [self._tenants[k] for k in sorted(self._tenants)]
+
+    def _secret(self, env_name: str) -> str | None:
+        return (self._environ.get(env_name) or None) if env_name else None
