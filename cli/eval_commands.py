@@ -11,8 +11,10 @@ from typing import Any
 import msgspec
 
 from cli.packs import PackLoadFailed, load_compiled
+from config.compile.compiled import CompiledPack
 from config.loader import load_battery
 from config.schema.battery import Case
+from engine.retrieval import Retriever
 from evals.metrics import GateError, check_gate, score
 from evals.report import render
 from evals.runner import run_cases
@@ -35,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--strict-intents", action="store_true", help="an intent mismatch fails external cases too"
     )
     p.add_argument("--no-trace", action="store_true", help="omit traces under failures in text output")
+    p.add_argument(
+        "--retrieval",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="answer the long tail from the pack's knowledge (an in-memory index built for the run); "
+        "auto: only when a selected case is of tier `longtail`",
+    )
     p.set_defaults(handler=_eval)
 
 
@@ -60,6 +69,16 @@ def _collect(args: argparse.Namespace, pack_sources: dict[str, list[Case]]) -> l
     if args.tier:
         cases = [(b, c) for b, c in cases if c.tier in args.tier]
     return cases
+
+
+def _retriever(pack: CompiledPack) -> Retriever:
+    """The pack's knowledge indexed into a throw-away in-memory Qdrant, as the service would query it."""
+    from retrieval import PackRetriever, open_qdrant, sync_pack, tenant_store
+
+    store = tenant_store(open_qdrant(":memory:"), pack.tenant_id)
+    report = sync_pack(pack, store)
+    print(f"retrieval: {report.added} chunks indexed in memory for {pack.tenant_id}", file=sys.stderr)
+    return PackRetriever(pack, store)
 
 
 PROGRESS_FROM = 200  # cases; shorter runs finish before a bar would be read
@@ -99,7 +118,13 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"truffles: no cases to run in {args.pack} (tiers {args.tier or 'all'})", file=sys.stderr)
         return 1
     strict = args.strict_intents or not args.battery
-    results = run_cases(cases, pack, strict_intents=strict, progress=_progress_bar(len(cases)))
+    wanted = args.retrieval == "on" or (
+        args.retrieval == "auto" and any(c.tier == "longtail" for _, c in cases)
+    )
+    retriever = _retriever(pack) if wanted else None
+    results = run_cases(
+        cases, pack, strict_intents=strict, retriever=retriever, progress=_progress_bar(len(cases))
+    )
     scores = score(results, [c for _, c in cases], pack)
     regressions = _regressions(args.baseline, results)
     report = render(args.format, results, scores, regressions, trace=not args.no_trace)

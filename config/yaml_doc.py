@@ -49,9 +49,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(
-    node: yaml.Node, path: str, loader: Any, marks: Marks, problems: list[Problem], file: str
-) -> Any:
+def _build(node: yaml.Node, path: str, loader: Any, marks: Marks, problems: list[Problem], file: str) -> Any:
     marks.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}

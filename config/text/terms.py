@@ -55,8 +55,11 @@ class _Positions:
             return self.both.get(word, [])
         found = self._prefix.get(word)
         if found is None:
-            found = [i for i, (t, lem) in enumerate(zip(self.tokens, self.lemmas, strict=True))
-                     if t.startswith(word) or lem.startswith(word)]
+            found = [
+                i
+                for i, (t, lem) in enumerate(zip(self.tokens, self.lemmas, strict=True))
+                if t.startswith(word) or lem.startswith(word)
+            ]
             self._prefix[word] = found
         return found
 
