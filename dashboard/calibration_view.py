@@ -62,10 +62,13 @@ def render_calibration() -> None:
             "Changed turns are judged by intent and action only: confirm with a real run."
         )
         st.dataframe(
-            point_table(point, baseline), hide_index=True, key="cal_points",
-            column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
-                           ("value", "pack's current", "change")},
-        )  # fmt: skip
+            point_table(point, baseline),
+            hide_index=True,
+            key="cal_points",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.4f") for c in ("value", "pack's current", "change")
+            },
+        )
     _curves(cset, setting)
     proposed = st.session_state.get(_PROPOSED)
     if isinstance(proposed, SweepPoint):
@@ -125,10 +128,15 @@ def _metrics(point: SweepPoint, baseline: SweepPoint) -> None:
     cells = [
         (top[0], "Pass rate", point.pass_rate, baseline.pass_rate, "normal"),
         (top[1], "Wrong answers", point.wrong_answer_rate, baseline.wrong_answer_rate, "inverse"),
-        (top[2], "Needless clarify/escalation", point.needless_clarify_rate,
-         baseline.needless_clarify_rate, "inverse"),
+        (
+            top[2],
+            "Needless clarify/escalation",
+            point.needless_clarify_rate,
+            baseline.needless_clarify_rate,
+            "inverse",
+        ),
         (bottom[0], "Clarify rate", point.clarify_rate, baseline.clarify_rate, "inverse"),
-    ]  # fmt: skip
+    ]
     for col, label, now, before, colour in cells:
         col.metric(label, f"{now:.2%}", f"{now - before:+.2%}", delta_color=colour)  # type: ignore[arg-type]
     bottom[1].metric("Cost", f"{point.cost:g}", f"{point.cost - baseline.cost:+g}", delta_color="inverse")
