@@ -147,6 +147,7 @@ def answer_intent(turn: Turn, intent: Intent, services: list[Service]) -> Answer
         result = _duration(turn, services, answer)
         if result is None and answer.redirect_to:
             target = turn.pack.intents[answer.redirect_to]
+            turn.notes["answered_as"] = target.id
             return answer_intent(turn, target, services)
         return result
     if isinstance(answer, ServicePresenceAnswer):

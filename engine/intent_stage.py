@@ -262,6 +262,11 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
         turn.log("intent", "booking", "a gate asked for booking intake", scores=scores)
         return booking_step(turn, [s.id for s in services])
     top = _accept(turn, ranked)
+    asking: frozenset[str] = turn.pack.extras.get("question_words", frozenset())
+    content = [w for w in turn.matching_text.split() if w not in asking]
+    if top is not None and not content:
+        turn.log("intent", "bare_question", "only question words: nothing to match", scores=scores)
+        top = None
     if top is not None and top.intent != OFF_TOPIC and not turn.pack.intents[top.intent].combinable:
         top, ranked = _beyond_small_talk(turn, matcher, top, ranked)
     if _continues_booking(turn, top):
@@ -286,4 +291,6 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     if intent.ends_booking and turn.state.booking is not None:
         turn.state = msgspec.structs.replace(turn.state, booking=None)
         turn.log("booking", "dropped", f"{intent.id} ends the booking in progress")
-    return Outcome("reply", result[0], intent.id, facts=result[1])
+    answered = turn.notes.get("answered_as", intent.id)
+    turn.notes["topic"] = answered
+    return Outcome("reply", result[0], answered, facts=result[1])
