@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.machine import describe  # noqa: E402
-from cli.packs import load_compiled  # noqa: E402
-from engine import ConversationState, decide  # noqa: E402
+from bench.machine import describe
+from cli.packs import load_compiled
+from engine import ConversationState, decide
 
 
 def main() -> None:
@@ -48,9 +48,11 @@ def main() -> None:
     ms = [s * 1000 for s in samples]
     print(describe())
     print(f"pack {pack.tenant_id} ({pack.version}): {len(samples)} decisions over {args.rounds} rounds")
-    print(f"decide(): p50 {statistics.median(ms):.2f} ms, p90 {ms[int(len(ms) * 0.9)]:.2f} ms, "
-          f"p99 {ms[int(len(ms) * 0.99)]:.2f} ms, max {ms[-1]:.2f} ms; "
-          f"throughput {len(samples) / wall:.0f} decisions/s on one core")
+    print(
+        f"decide(): p50 {statistics.median(ms):.2f} ms, p90 {ms[int(len(ms) * 0.9)]:.2f} ms, "
+        f"p99 {ms[int(len(ms) * 0.99)]:.2f} ms, max {ms[-1]:.2f} ms; "
+        f"throughput {len(samples) / wall:.0f} decisions/s on one core"
+    )
 
 
 if __name__ == "__main__":

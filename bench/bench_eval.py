@@ -41,12 +41,18 @@ def main() -> None:
     print(describe())
     runs = [("demo_salon own batteries", [*truffles, "eval", "packs/demo_salon", "--no-trace"])]
     if REFERENCE.exists():
-        runs.append(("business reference battery", [*truffles, "eval", "packs/demo_salon", "--battery",
-                                                    str(REFERENCE), "--no-trace"]))
+        runs.append(
+            (
+                "business reference battery",
+                [*truffles, "eval", "packs/demo_salon", "--battery", str(REFERENCE), "--no-trace"],
+            )
+        )
     runs.append(("calibration sweep", [*truffles, "calibrate", "packs/demo_salon", "--top", "1"]))
     for label, cmd in runs:
         median, best, out = _timed(cmd, args.runs)
-        summary = next((line for line in out.splitlines() if "cases passed" in line or "swept in" in line), "")
+        summary = next(
+            (line for line in out.splitlines() if "cases passed" in line or "swept in" in line), ""
+        )
         print(f"{label}: median {median:.2f} s, best {best:.2f} s wall (fresh process) — {summary.strip()}")
 
 
