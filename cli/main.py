@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from cli import (
     calibrate_commands,
+    dashboard_commands,
     engine_commands,
     eval_commands,
     isolation_commands,
@@ -41,6 +42,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     isolation_commands,
     knowledge_commands,
     serve_commands,
+    dashboard_commands,
 )
 
 
