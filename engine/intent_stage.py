@@ -182,6 +182,7 @@ def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
         "no intent above its threshold",
         scores=scores,
         matched=[r.example for r in ranked[:3]],
+        data={"replayable": not turn.notes.get("not_replayable", False)},
     )
     return Outcome("clarify", turn.pack.templates["clarify"], "clarify")
 
@@ -211,6 +212,7 @@ def _beyond_small_talk(
     if rest_top is None or rest_top.intent == OFF_TOPIC:
         return top, ranked
     turn.log("intent", "beyond_small_talk", f"{top.intent} is small talk; the rest asks {rest_top.intent}")
+    turn.notes["not_replayable"] = True
     return rest_top, rest_ranked
 
 
@@ -266,6 +268,7 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     content = [w for w in turn.matching_text.split() if w not in asking]
     if top is not None and not content:
         turn.log("intent", "bare_question", "only question words: nothing to match", scores=scores)
+        turn.notes["not_replayable"] = True
         top = None
     if top is not None and top.intent != OFF_TOPIC and not turn.pack.intents[top.intent].combinable:
         top, ranked = _beyond_small_talk(turn, matcher, top, ranked)
@@ -279,7 +282,14 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
         bare = _bare_service(turn, services) if top is None else None
         return bare or _fallback(turn, ranked)
     intent = turn.pack.intents[top.intent]
-    turn.log("intent", "match", top.intent, scores=scores, matched=[top.example])
+    turn.log(
+        "intent",
+        "match",
+        top.intent,
+        scores=scores,
+        matched=[top.example],
+        data={"replayable": not turn.notes.get("not_replayable", False)},
+    )
     if isinstance(intent.answer, BookingAnswer):
         return booking_step(turn, [s.id for s in services])
     result = answer_intent(turn, intent, services)

@@ -102,6 +102,11 @@ def _intent_entry(trace: list[dict[str, object]]) -> dict[str, object] | None:
     entries = [e for e in trace if e.get("stage") == "intent"]
     if not entries or entries[-1].get("decision") not in INTENT_STAGE_DECISIONS:
         return None
+    data = entries[-1].get("data") or {}
+    if isinstance(data, dict) and data.get("replayable") is False:
+        return None  # decided by a rule beside the thresholds (small talk, bare question words)
+    if any(e.get("decision") in ("beyond_small_talk", "bare_question") for e in entries):
+        return None
     return entries[-1]
 
 
@@ -131,7 +136,7 @@ def collect(pack: CompiledPack, cases: list[tuple[str, Case]]) -> CalibrationSet
                     case_id=case.id,
                     turn=n,
                     ranked=ranked,
-                    original=Outcome(kind, turn.intent if kind == "answer" else kind),
+                    original=Outcome(kind, str(entry.get("reason")) if kind == "answer" else kind),
                     original_passed=not turn.failures,
                     expected_action=exp.action,
                     expected_labels=labels,
@@ -150,6 +155,9 @@ def collect(pack: CompiledPack, cases: list[tuple[str, Case]]) -> CalibrationSet
 def _replay(turn: TurnScores, setting: Setting) -> Outcome:
     top = accept(turn.ranked, setting.threshold, setting.ambiguity_margin)
     if top is None:
+        first = turn.ranked[0] if turn.ranked else None
+        if first is not None and first.intent == OFF_TOPIC and first.score >= setting.ood:
+            return Outcome("off_topic", OFF_TOPIC)  # as the engine's fallback: an OOD anchor above its bar
         return Outcome("clarify", "clarify")
     if top.intent == OFF_TOPIC:
         return Outcome("off_topic", OFF_TOPIC)
