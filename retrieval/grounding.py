@@ -87,11 +87,26 @@ def _grounded_name(name: str, words: set[str]) -> bool:
     return name in words or (len(name) > STEM and any(same_stem(name, w) for w in words))
 
 
+_EVIDENCE: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _pack_evidence(pack: CompiledPack) -> tuple[frozenset[str], frozenset[str]]:
+    """Numbers and words of the pack's facts, computed once per pack version."""
+    key = (pack.tenant_id, pack.version)
+    found = _EVIDENCE.get(key)
+    if found is None:
+        text = "\n".join([*pack.source.facts.values(), pack.source.tenant.name])
+        found = (frozenset(_numbers(text)), frozenset(normalise(text).split()))
+        _EVIDENCE[key] = found
+    return found
+
+
 def check_answer(answer: str, context: Iterable[str], pack: CompiledPack) -> Verdict:
     """Check ``answer`` against the retrieved ``context`` and ``pack``'s facts and LAW topics."""
-    evidence = "\n".join([*context, *pack.source.facts.values(), pack.source.tenant.name])
-    known_numbers = _numbers(evidence)
-    known_words = set(normalise(evidence).split())
+    fact_numbers, fact_words = _pack_evidence(pack)
+    evidence = "\n".join(context)
+    known_numbers = _numbers(evidence) | fact_numbers
+    known_words = set(normalise(evidence).split()) | fact_words
     numbers, names = claims(answer)
     problems = [
         f"number {n!r} is in neither the retrieved context nor the facts"
