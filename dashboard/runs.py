@@ -52,7 +52,12 @@ def save_run(root: Path, record: dict[str, Any]) -> Path:
     folder = root / str(record["tenant"])
     folder.mkdir(parents=True, exist_ok=True)
     stamp = str(record["when"]).replace(":", "").replace("-", "").replace("+", "_")
-    path = folder / f"{stamp}-{str(record['pack_version'])[:8]}.json"
+    name = f"{stamp}-{str(record['pack_version'])[:8]}"
+    path = folder / f"{name}.json"
+    n = 1
+    while path.exists():  # two runs in the same second
+        n += 1
+        path = folder / f"{name}-{n}.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
