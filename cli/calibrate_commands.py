@@ -13,6 +13,8 @@ from typing import Any
 import msgspec
 
 from cli.packs import PackLoadFailed, load_compiled
+from config.compile.compiled import CompiledPack
+from config.schema.battery import Case
 from evals.calibration import SweepPoint, collect, evaluate, propose
 from evals.threshold_file import diff, rewrite_thresholds
 
@@ -47,6 +49,26 @@ def _row(label: str, p: SweepPoint) -> str:
     )
 
 
+def _retrieval_threshold(pack: CompiledPack, longtail: list[Case]) -> tuple[float, str]:
+    """Calibrate the retrieval confidence on the long-tail cases (answerable = expected reply)."""
+    from retrieval import PackRetriever, calibrate_threshold, open_qdrant, sync_pack, tenant_store
+
+    store = tenant_store(open_qdrant(":memory:"), pack.tenant_id)
+    sync_pack(pack, store)
+    pairs = [
+        (t.user, (c.expected.action if c.expected else None) == "reply")
+        for c in longtail
+        for t in c.user_turns()[-1:]
+    ]
+    result = calibrate_threshold(PackRetriever(pack, store), pairs)
+    note = (
+        f"retrieval  threshold={result.threshold:.4f} (now {pack.source.thresholds.retrieval}) over "
+        f"{len(pairs)} long-tail questions: {result.false_answers} unanswerable answered, "
+        f"{result.missed} answerable clarified, cost {result.cost:g}"
+    )
+    return round(result.threshold, 4), note
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     try:
         pack = load_compiled(args.pack)
@@ -62,10 +84,18 @@ def _calibrate(args: argparse.Namespace) -> int:
         print(f"truffles: {args.pack} has no battery cases to calibrate on", file=sys.stderr)
         return 1
     started = time.perf_counter()
+    longtail = [c for _, c in cases if c.tier == "longtail"]
+    cases = [(n, c) for n, c in cases if c.tier != "longtail"]
     cset = collect(pack, cases)
     scored = time.perf_counter()
     current = evaluate(cset, cset.current)
     best, points = propose(cset)
+    retrieval_note = ""
+    if longtail:
+        threshold, retrieval_note = _retrieval_threshold(pack, longtail)
+        best = msgspec.structs.replace(
+            best, setting=msgspec.structs.replace(best.setting, retrieval=threshold)
+        )
     swept = time.perf_counter()
     if args.format == "json":
         payload = {
@@ -81,6 +111,8 @@ def _calibrate(args: argparse.Namespace) -> int:
             f"scoring {scored - started:.2f} s, {len(points)} settings swept in {swept - scored:.2f} s"
         )
         print(_row("current", current))
+        if retrieval_note:
+            print(retrieval_note)
         print(_row("proposed", best))
         print("best of the grid:")
         for p in sorted(points, key=lambda p: (p.cost, -p.pass_rate))[: args.top]:

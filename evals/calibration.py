@@ -42,6 +42,7 @@ class Setting(msgspec.Struct, frozen=True, kw_only=True):
     ood: float
     ambiguity_margin: float
     per_intent: dict[str, float] = msgspec.field(default_factory=dict)
+    retrieval: float | None = None  # set when a long-tail battery calibrated it
 
     def threshold(self, intent: str) -> float:
         if intent == OFF_TOPIC:

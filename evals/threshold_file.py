@@ -24,6 +24,8 @@ def rewrite_thresholds(text: str, setting: Setting, *, who: str, when: datetime,
     doc["intent"] = setting.intent
     doc["ood"] = setting.ood
     doc["ambiguity_margin"] = setting.ambiguity_margin
+    if setting.retrieval is not None:
+        doc["retrieval"] = setting.retrieval
     per_intent = doc.get("per_intent")
     if not isinstance(per_intent, CommentedMap):
         per_intent = CommentedMap()
