@@ -16,7 +16,7 @@ import msgspec
 
 from config.compile.compiled import OFF_TOPIC, CompiledPack
 from config.schema.battery import Case, Expected
-from engine.acceptance import accept
+from engine.acceptance import CONFIDENT_MARGIN, accept
 from evals.checks import allowed_intents
 from evals.runner import CaseResult, run_cases
 
@@ -154,15 +154,14 @@ def collect(pack: CompiledPack, cases: list[tuple[str, Case]]) -> CalibrationSet
 
 
 def _replay(turn: TurnScores, setting: Setting) -> Outcome:
+    """What the engine's intent stage decides for this turn under ``setting``."""
     top = accept(turn.ranked, setting.threshold, setting.ambiguity_margin)
     if top is None:
         first = turn.ranked[0] if turn.ranked else None
         if first is not None and first.intent == OFF_TOPIC and first.score >= setting.ood:
-            return Outcome("off_topic", OFF_TOPIC)  # as the engine's fallback: an OOD anchor above its bar
-        return Outcome("clarify", "clarify")
-    if top.intent == OFF_TOPIC:
-        return Outcome("off_topic", OFF_TOPIC)
-    return Outcome("answer", top.intent)
+            return _OFF_TOPIC  # as the engine's fallback: an OOD anchor above its bar
+        return _CLARIFY
+    return _OFF_TOPIC if top.intent == OFF_TOPIC else Outcome("answer", top.intent)
 
 
 def _judge(turn: TurnScores, outcome: Outcome) -> str:
@@ -179,32 +178,79 @@ def _judge(turn: TurnScores, outcome: Outcome) -> str:
     return "pass" if not labels or outcome.intent in labels else "wrong"
 
 
+class _Prepared:
+    """Per-turn facts a replay needs, precomputed once per CalibrationSet (sweeps call evaluate often)."""
+
+    def __init__(self, cset: CalibrationSet) -> None:
+        self.top: list[tuple[str, float, float]] = []  # top intent, its score, best rival's score
+        for turn in cset.turns:
+            first = turn.ranked[0] if turn.ranked else Candidate("", 0.0)
+            rival = next((r.score for r in turn.ranked[1:] if r.intent != first.intent), -1.0)
+            self.top.append((first.intent, first.score, rival))
+        self.judged: dict[tuple[int, Outcome], str] = {}
+        replayed = set(cset.index)
+        self.fixed_passes = sum(all(flags) for case, flags in cset.case_turns.items() if case not in replayed)
+        self.cases = [(list(cset.case_turns[c]), positions) for c, positions in cset.index.items()]
+
+
+_PREPARED: dict[int, tuple[CalibrationSet, _Prepared]] = {}
+
+
+def _prepared(cset: CalibrationSet) -> _Prepared:
+    hit = _PREPARED.get(id(cset))
+    if hit is None or hit[0] is not cset:
+        if len(_PREPARED) > 8:
+            _PREPARED.clear()
+        hit = (cset, _Prepared(cset))
+        _PREPARED[id(cset)] = hit
+    return hit[1]
+
+
+def _fast_replay(top: tuple[str, float, float], setting: Setting) -> Outcome:
+    intent, score, rival = top
+    bar = setting.threshold(intent) if intent else 1.1
+    ambiguous = rival >= 0 and score - rival < setting.ambiguity_margin and score < bar + CONFIDENT_MARGIN
+    if score < bar or ambiguous:
+        if intent == OFF_TOPIC and score >= setting.ood:
+            return _OFF_TOPIC
+        return _CLARIFY
+    return _OFF_TOPIC if intent == OFF_TOPIC else Outcome("answer", intent)
+
+
+_CLARIFY = Outcome("clarify", "clarify")
+_OFF_TOPIC = Outcome("off_topic", OFF_TOPIC)
+
+
 def evaluate(cset: CalibrationSet, setting: Setting) -> SweepPoint:
+    prep = _prepared(cset)
     wrong = missed = clarify = changed = 0
     cost = 0.0
-    verdict: dict[int, bool] = {}
+    verdict: list[bool] = []
     for i, turn in enumerate(cset.turns):
-        outcome = _replay(turn, setting)
+        outcome = _fast_replay(prep.top[i], setting)
         if outcome.kind == "clarify":
             clarify += 1
-        if outcome == turn.original:
-            ok = turn.original_passed
-            judged = "pass" if ok else _judge(turn, outcome)
-        else:
-            changed += 1
+        key = (i, outcome)
+        judged = prep.judged.get(key)
+        if judged is None:
             judged = _judge(turn, outcome)
-            ok = judged == "pass"
-        verdict[i] = ok
+            if outcome == turn.original and turn.original_passed:
+                judged = "pass"
+            prep.judged[key] = judged
+        if outcome != turn.original:
+            changed += 1
+        ok = turn.original_passed if outcome == turn.original else judged == "pass"
+        verdict.append(ok)
         if judged == "wrong":
             wrong += 1
             cost += SAFETY_COST if turn.safety else WRONG_ANSWER_COST
         elif judged == "missed":
             missed += 1
             cost += 1.0
-    passed_cases = 0
-    for case_id, checks in cset.case_turns.items():
-        flags = list(checks)
-        for position, i in cset.index.get(case_id, []):
+    passed_cases = prep.fixed_passes
+    for template, positions in prep.cases:
+        flags = list(template)
+        for position, i in positions:
             flags[position] = verdict[i]
         passed_cases += all(flags)
     n = max(1, len(cset.turns))

@@ -77,3 +77,38 @@ def test_a_case_the_thresholds_cannot_change_keeps_its_result() -> None:
     assert cset.turns == []  # decided by the LAW stage, never by thresholds
     assert evaluate(cset, Setting(intent=0.99, ood=0.99, ambiguity_margin=0.0)).pass_rate == 1.0
     assert msgspec.json.decode(msgspec.json.encode(cset), type=CalibrationSet) == cset
+
+
+def test_the_fast_replay_agrees_with_the_engines_acceptance_rule() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from evals.calibration import Candidate, Outcome, TurnScores, _fast_replay, _replay
+
+    names = st.sampled_from(["price", "hours", "off_topic", "booking"])
+    scores = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(st.tuples(names, scores), min_size=1, max_size=5),
+        scores,
+        scores,
+        st.floats(min_value=0, max_value=0.2),
+    )
+    def check(pairs: list[tuple[str, float]], intent: float, ood: float, margin: float) -> None:
+        ranked = sorted((Candidate(n, s) for n, s in pairs), key=lambda c: -c.score)
+        turn = TurnScores(
+            case_id="c",
+            turn=0,
+            ranked=ranked,
+            original=Outcome("clarify", "clarify"),
+            original_passed=True,
+            expected_action=None,
+            expected_labels=[],
+            safety=False,
+        )
+        rival = next((r.score for r in ranked[1:] if r.intent != ranked[0].intent), -1.0)
+        setting = Setting(intent=intent, ood=ood, ambiguity_margin=margin)
+        assert _fast_replay((ranked[0].intent, ranked[0].score, rival), setting) == _replay(turn, setting)
+
+    check()
