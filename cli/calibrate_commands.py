@@ -90,13 +90,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     scored = time.perf_counter()
     current = evaluate(cset, cset.current)
     best, points = propose(cset)
+    swept = time.perf_counter()
     retrieval_note = ""
     if longtail:
         threshold, retrieval_note = _retrieval_threshold(pack, longtail)
         best = msgspec.structs.replace(
             best, setting=msgspec.structs.replace(best.setting, retrieval=threshold)
         )
-    swept = time.perf_counter()
     if args.format == "json":
         payload = {
             "current": current,
