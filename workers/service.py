@@ -14,6 +14,8 @@ from datetime import datetime
 import dramatiq
 import httpx
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from config.compile.compiled import CompiledPack
 from config.settings import ServiceSettings
@@ -46,9 +48,18 @@ TenantOverrides = Mapping[str, Mapping[str, object]]
 """tenant id -> ``webhook_secret`` / ``chatflow_token`` / ``insecure_demo`` for the local demo."""
 
 
-def redis_client(url: str) -> redis.Redis:
-    """A Redis client with short timeouts: a dead Redis must degrade the edge, not hang it."""
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
+def redis_client(url: str, *, timeout: float = 2.0) -> redis.Redis:
+    """A Redis client with short timeouts and one quick retry: a dead Redis degrades the edge, never hangs it.
+
+    (redis-py's default retries with exponential backoff would hold every webhook for seconds.)
+    """
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 1),
+    )
 
 
 def load_packs(packs_dir: str | os.PathLike[str]) -> list[CompiledPack]:

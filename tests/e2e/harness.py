@@ -216,6 +216,9 @@ async def running_service(
         finally:
             if pool is not None:
                 await asyncio.to_thread(pool.stop, timeout_ms=3000)
+            closer = getattr(rt.sender, "close", None)
+            if callable(closer):
+                await asyncio.to_thread(closer)  # senders used directly by a test (no pool)
 
 
 def _fields(settings: ServiceSettings) -> dict[str, Any]:
