@@ -1,4 +1,4 @@
-"""The webhook edge: secrets, lenient parsing, 4xx problem details, nothing half-written; a store failure is 5xx."""
+"""The webhook edge: secrets, lenient parsing, 4xx problem details, nothing half-written, 5xx to retry."""
 
 from __future__ import annotations
 
