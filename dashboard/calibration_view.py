@@ -138,8 +138,10 @@ def _metrics(point: SweepPoint, baseline: SweepPoint) -> None:
         (bottom[0], "Clarify rate", point.clarify_rate, baseline.clarify_rate, "inverse"),
     ]
     for col, label, now, before, colour in cells:
-        col.metric(label, f"{now:.2%}", f"{now - before:+.2%}", delta_color=colour)  # type: ignore[arg-type]
-    bottom[1].metric("Cost", f"{point.cost:g}", f"{point.cost - baseline.cost:+g}", delta_color="inverse")
+        delta = f"{now - before:+.2%}" if abs(now - before) > 1e-12 else None
+        col.metric(label, f"{now:.2%}", delta, delta_color=colour)  # type: ignore[arg-type]
+    cost_delta = f"{point.cost - baseline.cost:+g}" if point.cost != baseline.cost else None
+    bottom[1].metric("Cost", f"{point.cost:g}", cost_delta, delta_color="inverse")
     bottom[2].metric("Turns changed", str(point.changed))
 
 

@@ -109,7 +109,8 @@ def _render_report(report: ServiceReport) -> None:
             .properties(height=240)
         )
         st.altair_chart(chart)
-        st.dataframe(sla, hide_index=True, key="svc_sla")
+        seconds = st.column_config.NumberColumn(format="%.2f")
+        st.dataframe(sla, hide_index=True, key="svc_sla", column_config={"p50": seconds, "p90": seconds})
     rates = rates_frame(report.days)
     st.subheader("Escalation, clarify and OOD rates")
     if not rates.empty:

@@ -8,9 +8,17 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["TOP_SCORES", "format_scores", "trace_table"]
+__all__ = ["TOP_SCORES", "TRACE_WIDTHS", "format_scores", "trace_table"]
 
 TOP_SCORES = 4  # how many of a stage's scores to show, best first
+TRACE_WIDTHS = {
+    "stage": "small",
+    "decision": "small",
+    "reason": "medium",
+    "scores": "medium",
+    "matched": "small",
+    "data": "medium",
+}
 
 
 def format_scores(scores: Mapping[str, Any], top: int = TOP_SCORES) -> str:

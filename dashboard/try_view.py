@@ -94,7 +94,7 @@ def _say(pack: CompiledPack, chat: dict[str, Any], text: str, start: datetime) -
 
 
 def _show_turn(n: int, turn: dict[str, Any], *, last: bool) -> None:
-    talk, trace = st.columns([1, 1], gap="medium")
+    talk, trace = st.columns([2, 3], gap="medium")
     with talk:
         st.chat_message("user").write(turn["user"])
         bot = st.chat_message("assistant")

@@ -10,7 +10,7 @@ import streamlit as st
 from config.compile.compiled import CompiledPack
 from dashboard.loaders import PackError, load_pack, pack_signature
 from dashboard.settings import PACKS_DIR_ENV, discover_packs, packs_root
-from dashboard.traces import trace_table
+from dashboard.traces import TRACE_WIDTHS, trace_table
 
 __all__ = ["pick_pack", "show_trace"]
 
@@ -36,4 +36,5 @@ def pick_pack(key: str) -> tuple[Path, CompiledPack] | None:
 def show_trace(trace: list[dict[str, object]], *, key: str) -> None:
     """The stage-by-stage trace as a table (scores best first)."""
     table: pd.DataFrame = trace_table(trace)
-    st.dataframe(table, hide_index=True, width="stretch", key=key)
+    config = {name: st.column_config.TextColumn(width=width) for name, width in TRACE_WIDTHS.items()}
+    st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=config)  # type: ignore[arg-type]

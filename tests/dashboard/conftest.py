@@ -74,15 +74,17 @@ def seed_service_db(url: str, tenant: str = "demo_salon") -> None:
     upgrade_to_head(url)
     db = open_database(url)
     TenantDirectory(db.session_factory).upsert(tenant, "Salon")
-    store = TenantStore(db.session_factory, tenant)
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    for n, (action, intent) in enumerate([("reply", "price"), ("clarify", ""), ("escalate", "payment")]):
+    start = datetime.now(UTC) - timedelta(days=2, minutes=5)
+    plan = [("reply", "price"), ("clarify", ""), ("escalate", "payment"), ("reply", "off_topic")]
+    for n in range(9):  # three days of traffic, latency growing a little each day
+        action, intent = plan[n % len(plan)]
+        at = start + timedelta(days=n // 3, seconds=n)
+        store = TenantStore(
+            db.session_factory, tenant, clock=lambda at=at, n=n: at + timedelta(seconds=1 + n % 4)
+        )
         got = store.messages.record_inbound(
             InboundDraft(
-                provider_message_id=f"p{n}",
-                jid=f"7701000000{n}@s.whatsapp.net",
-                text="hi",
-                received_at=now + timedelta(seconds=n),
+                provider_message_id=f"p{n}", jid=f"7701000000{n}@s.whatsapp.net", text="hi", received_at=at
             )
         )
         assert got.conversation_id is not None and got.message_id is not None
@@ -102,10 +104,10 @@ def seed_service_db(url: str, tenant: str = "demo_salon") -> None:
                 )
             ],
         )
-        if n < 2:
+        if n != 8:  # the last reply stays in the outbox: a backlog of one
             claimed = store.outbox.claim(outcome.outbox_ids[0])
             assert claimed is not None
             store.outbox.mark_sent(claimed.id)
-        if action == "escalate":
+        if action == "escalate" and n > 5:
             store.handovers.open(got.conversation_id, "payment")
     db.dispose()
