@@ -86,7 +86,7 @@ def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
         literal = matching_text(
             analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False
         )
-        ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal))
+        ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal, raw_text=part))
         best = _accept(turn, ranked)
         if best is None or best.intent == OFF_TOPIC or not turn.pack.intents[best.intent].combinable:
             continue
@@ -199,7 +199,8 @@ def _beyond_small_talk(
         literal = matching_text(
             analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False
         )
-        best = _accept(turn, _boost(turn, analysed, matcher.rank(turn.pack, text, literal)))
+        ranked_part = matcher.rank(turn.pack, text, literal, raw_text=part)
+        best = _accept(turn, _boost(turn, analysed, ranked_part))
         if best is None or best.intent == OFF_TOPIC or turn.pack.intents[best.intent].combinable:
             rest.append(part)
     if not rest or len(rest) == len(parts):
@@ -207,7 +208,7 @@ def _beyond_small_talk(
     analysed = turn.pack.analyser.analyse(" ".join(rest))
     text = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"])
     literal = matching_text(analysed, turn.pack.catalogue, turn.pack.extras["stopwords"], mask_services=False)
-    rest_ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal))
+    rest_ranked = _boost(turn, analysed, matcher.rank(turn.pack, text, literal, raw_text=" ".join(rest)))
     rest_top = _accept(turn, rest_ranked)
     if rest_top is None or rest_top.intent == OFF_TOPIC:
         return top, ranked
@@ -257,7 +258,8 @@ def _bare_service(turn: Turn, services: list[Service]) -> Outcome | None:
 
 
 def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
-    ranked = _boost(turn, turn.analysed, matcher.rank(turn.pack, turn.matching_text, turn.literal_text))
+    ranked = matcher.rank(turn.pack, turn.matching_text, turn.literal_text, raw_text=turn.message)
+    ranked = _boost(turn, turn.analysed, ranked)
     services = _services(turn)
     scores = {r.intent: round(r.score, 4) for r in ranked[:5]}
     if "booking_note" in turn.notes:

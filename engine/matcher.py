@@ -18,9 +18,17 @@ class IntentScore(msgspec.Struct, frozen=True):
 
 
 class Matcher(Protocol):
+    """Ranks every intent (and ``off_topic``) for one message, best first.
+
+    ``raw_text`` is the customer's own words for that message or clause (a sentence encoder wants
+    them; the lexical matcher ignores them). Callers pass it by keyword; it defaults to "".
+    """
+
     name: str
 
-    def rank(self, pack: CompiledPack, matching_text: str, literal_text: str) -> list[IntentScore]: ...
+    def rank(
+        self, pack: CompiledPack, matching_text: str, literal_text: str, *, raw_text: str = ""
+    ) -> list[IntentScore]: ...
 
 
 class LexicalMatcher:
@@ -28,7 +36,9 @@ class LexicalMatcher:
 
     name = "lexical"
 
-    def rank(self, pack: CompiledPack, matching_text: str, literal_text: str) -> list[IntentScore]:
+    def rank(
+        self, pack: CompiledPack, matching_text: str, literal_text: str, *, raw_text: str = ""
+    ) -> list[IntentScore]:
         """``matching_text`` has services masked; ``literal_text`` keeps them (for literal intents)."""
         best: dict[str, IntentScore] = {}
         scores = pack.index.scores(matching_text) + pack.literal_index.scores(literal_text)
