@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 __all__ = ["TOP_SCORES", "TRACE_WIDTHS", "format_scores", "trace_table"]
 
 TOP_SCORES = 4  # how many of a stage's scores to show, best first
-TRACE_WIDTHS = {
+TRACE_WIDTHS: dict[str, Literal["small", "medium", "large"]] = {
     "stage": "small",
     "decision": "small",
     "reason": "medium",

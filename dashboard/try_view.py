@@ -45,7 +45,7 @@ def _clock(pack: CompiledPack) -> datetime:
     st.sidebar.markdown("**Customer's local time** (of the first message)")
     day = st.sidebar.date_input("Date", value=now.date(), key="try_date")
     hhmm = st.sidebar.time_input("Time", value=time(now.hour, now.minute), key="try_time", step=300)
-    return datetime.combine(day, hhmm, tzinfo=zone)  # type: ignore[arg-type]
+    return datetime.combine(day, hhmm, tzinfo=zone)
 
 
 def render_try_it() -> None:

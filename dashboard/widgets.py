@@ -37,4 +37,4 @@ def show_trace(trace: list[dict[str, object]], *, key: str) -> None:
     """The stage-by-stage trace as a table (scores best first)."""
     table: pd.DataFrame = trace_table(trace)
     config = {name: st.column_config.TextColumn(width=width) for name, width in TRACE_WIDTHS.items()}
-    st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=config)  # type: ignore[arg-type]
+    st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=config)
