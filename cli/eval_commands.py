@@ -14,6 +14,7 @@ from cli.packs import PackLoadFailed, load_compiled
 from config.compile.compiled import CompiledPack
 from config.loader import load_battery
 from config.schema.battery import Case
+from engine.matcher import Matcher
 from engine.retrieval import Retriever
 from evals.metrics import GateError, check_gate, score
 from evals.report import render
@@ -44,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="answer the long tail from the pack's knowledge (an in-memory index built for the run); "
         "auto: only when a selected case is of tier `longtail`",
     )
+    p.add_argument(
+        "--matcher",
+        choices=("lexical", "dense", "hybrid"),
+        default="lexical",
+        help="intent matcher: dense and hybrid need the optional extra (`uv sync --extra dense`)",
+    )
     p.set_defaults(handler=_eval)
 
 
@@ -69,6 +76,20 @@ def _collect(args: argparse.Namespace, pack_sources: dict[str, list[Case]]) -> l
     if args.tier:
         cases = [(b, c) for b, c in cases if c.tier in args.tier]
     return cases
+
+
+def _matcher(name: str) -> Matcher | None:
+    """None (the engine's default, lexical) or a dense/hybrid matcher, imported only when asked."""
+    if name == "lexical":
+        return None
+    from encoders import DenseUnavailable
+    from encoders.factory import make_matcher
+
+    try:
+        return make_matcher(name)
+    except DenseUnavailable as exc:
+        print(f"truffles: --matcher {name}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def _retriever(pack: CompiledPack) -> Retriever:
@@ -122,8 +143,14 @@ def _eval(args: argparse.Namespace) -> int:
         args.retrieval == "auto" and any(c.tier == "longtail" for _, c in cases)
     )
     retriever = _retriever(pack) if wanted else None
+    matcher = _matcher(args.matcher)
     results = run_cases(
-        cases, pack, strict_intents=strict, retriever=retriever, progress=_progress_bar(len(cases))
+        cases,
+        pack,
+        strict_intents=strict,
+        matcher=matcher,
+        retriever=retriever,
+        progress=_progress_bar(len(cases)),
     )
     scores = score(results, [c for _, c in cases], pack)
     regressions = _regressions(args.baseline, results)
