@@ -78,6 +78,8 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     telegram_base_url: str = ""
     """Telegram Bot API root (issue 6); empty = the real one."""
     worker_threads: Count = 8
+    worker_poll_ms: Count = 10
+    """Idle worker consumers poll the broker this often: the upper bound of pick-up lag per hop."""
     send_timeout_seconds: Positive = 15.0
     outbox_max_attempts: Count = 8
     outbox_backoff_base_seconds: Positive = 0.5

@@ -41,8 +41,6 @@ __all__ = [
 log = logging.getLogger("truffles.service")
 
 REAL_CHATFLOW_URL = "https://app.chatflow.kz/api/v1"
-WORKER_POLL_MS = 50
-"""How often idle worker consumers look for work (and for delayed messages that became due)."""
 
 TenantOverrides = Mapping[str, Mapping[str, object]]
 """tenant id -> ``webhook_secret`` / ``chatflow_token`` / ``insecure_demo`` for the local demo."""
@@ -134,7 +132,7 @@ class WorkerPool:
         self._worker = dramatiq.Worker(
             rt.queue.broker,
             worker_threads=threads or rt.settings.worker_threads,
-            worker_timeout=WORKER_POLL_MS,
+            worker_timeout=rt.settings.worker_poll_ms,
         )
         self._sweeper = Sweeper(rt, rt.settings.sweep_interval_seconds) if sweep else None
         self._running = False

@@ -13,7 +13,7 @@ from config.compile.compiled import CompiledPack
 from config.compile.compiler import compile_pack
 from config.files import read_pack_dir
 from config.loader import load_pack
-from storage import SessionFactory, TenantDirectory, TenantStore
+from storage import ConstraintViolation, SessionFactory, TenantDirectory, TenantStore
 from storage.repos.base import Clock
 from workers.errors import UnknownTenant
 
@@ -106,15 +106,21 @@ class TenantRegistry:
             }.items()
             if v
         }
-        TenantDirectory(self._session_factory).upsert(
-            settings.id,
-            settings.name,
-            settings={"timezone": settings.timezone, "pack_version": pack.version},
-            secret_refs=refs,
-            chatflow_instance_id=chatflow.instance_id or None,
-            telegram_chat_id=settings.channels.telegram.manager_chat_id or None,
-            insecure_demo=insecure,
-        )
+        for attempt in range(2):  # two processes starting together may race on the first insert
+            try:
+                TenantDirectory(self._session_factory).upsert(
+                    settings.id,
+                    settings.name,
+                    settings={"timezone": settings.timezone, "pack_version": pack.version},
+                    secret_refs=refs,
+                    chatflow_instance_id=chatflow.instance_id or None,
+                    telegram_chat_id=settings.channels.telegram.manager_chat_id or None,
+                    insecure_demo=insecure,
+                )
+                break
+            except ConstraintViolation:
+                if attempt:
+                    raise
         store = (
             TenantStore(self._session_factory, settings.id, clock=self._clock)
             if self._clock is not None

@@ -1,0 +1,158 @@
+"""Webhook ACK throughput and latency against real PostgreSQL + Redis.
+
+The API runs under uvicorn in separate processes (``--api-processes``); a loopback load generator
+(``--clients`` processes × ``--concurrency`` connections each) posts ``--requests`` distinct
+messages from ``--customers`` customers, bounded by ``--max-seconds``. Every request does the real
+work: secret check, parse, Redis dedup, Redis rate limits, one PostgreSQL transaction, Redis enqueue.
+
+    uv run python bench/bench_service_ack.py --requests 6000 --api-processes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_service_common import (
+    REPO,
+    bench_settings,
+    free_port,
+    fresh_database,
+    fresh_redis,
+    percentile,
+    wait_for_port,
+)
+from bench.machine import describe
+from channels.chatflow.player import build_inbound_payload, new_message_id
+
+TENANT = "demo_salon"
+SECRET = "bench-secret"
+
+
+def app_factory() -> object:
+    """uvicorn ``--factory`` entry point of each API process."""
+    from api.app import create_app
+    from workers.service import build_runtime, load_packs
+
+    packs = [p for p in load_packs(REPO / "packs") if p.tenant_id == TENANT]
+    rt = build_runtime(
+        bench_settings(),
+        packs=packs,
+        migrate=False,
+        overrides={TENANT: {"webhook_secret": SECRET, "chatflow_token": "bench"}},
+    )
+    return create_app(rt)
+
+
+async def _client(
+    url: str, count: int, concurrency: int, customers: int, deadline: float, seed: int
+) -> list[float]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as http:
+
+        async def worker() -> None:
+            while time.time() < deadline:
+                try:
+                    n = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                phone = f"7701{(seed * 7919 + n) % customers:07d}"
+                body = build_inbound_payload(
+                    TENANT, "Сколько стоит маникюр?", phone=phone, message_id=new_message_id()
+                )
+                started = time.perf_counter()
+                response = await http.post(url, json=body, headers={"X-Webhook-Secret": SECRET})
+                if response.status_code != 200:
+                    raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+                latencies.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+def _client_process(args: tuple[str, int, int, int, float, int]) -> list[float]:
+    return asyncio.run(_client(*args))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=6000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--api-processes", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2, help="load generator processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections per load generator")
+    parser.add_argument("--max-seconds", type=float, default=60.0)
+    args = parser.parse_args()
+
+    db = fresh_database()
+    db.dispose()
+    fresh_redis()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bench_service_ack:app_factory",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.api_processes),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    try:
+        wait_for_port(port, 60)
+        time.sleep(1.0 + args.api_processes)  # every worker process compiled its pack
+        url = f"http://127.0.0.1:{port}/webhooks/chatflow/{TENANT}"
+        asyncio.run(_client(url, args.warmup, args.concurrency, args.customers, time.time() + 30, 99))
+        per_client = args.requests // args.clients
+        deadline = time.time() + args.max_seconds
+        jobs = [
+            (url, per_client, args.concurrency, args.customers, deadline, seed)
+            for seed in range(args.clients)
+        ]
+        started = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
+            results = pool.map(_client_process, jobs)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    latencies = [x for chunk in results for x in chunk]
+    ms = [x * 1000 for x in latencies]
+    print(describe())
+    print(
+        f"API processes {args.api_processes}; load: {args.clients} × {args.concurrency} connections; "
+        f"{len(latencies)} requests in {elapsed:.2f}s"
+    )
+    print(f"ACK throughput: {len(latencies) / elapsed:.0f} req/s")
+    print(
+        f"ACK latency ms: p50 {percentile(ms, 50):.1f}  p90 {percentile(ms, 90):.1f}  "
+        f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
