@@ -30,7 +30,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 __all__ = ["DEFAULT_FLOOR", "DenseMatcher", "Encoder", "GuardedE5", "rescale"]
 
-DEFAULT_FLOOR = 0.8
+DEFAULT_FLOOR = 0.75  # measured: bench/README.md, "Matchers"
 QUERY_CACHE = 1024  # recent message embeddings (a turn ranks the same clause more than once)
 PACK_CACHE = 8  # pack versions whose example embeddings stay in memory
 
@@ -89,9 +89,12 @@ class DenseMatcher:
 
     name = "dense"
 
-    def __init__(self, encoder: Encoder | None = None, *, floor: float = DEFAULT_FLOOR) -> None:
+    def __init__(
+        self, encoder: Encoder | None = None, *, floor: float = DEFAULT_FLOOR, query_cache: int = QUERY_CACHE
+    ) -> None:
         self.encoder: Encoder = encoder if encoder is not None else GuardedE5()
         self.floor = floor
+        self.query_cache = query_cache
         self._banks: OrderedDict[tuple[str, str], _Bank] = OrderedDict()
         self._queries: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -116,7 +119,7 @@ class DenseMatcher:
         vector = self.encoder.embed([text])[0]
         with self._lock:
             self._queries[text] = vector
-            while len(self._queries) > QUERY_CACHE:
+            while len(self._queries) > self.query_cache:
                 self._queries.popitem(last=False)
         return vector
 
