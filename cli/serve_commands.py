@@ -125,12 +125,15 @@ def _serve(args: argparse.Namespace) -> int:
             f"admin token (generated; set {settings.admin_token_env} to choose one): "
             f"{environ[settings.admin_token_env]}"
         )
+    base_url = settings.public_base_url
+    if not os.environ.get("TRUFFLES_PUBLIC_BASE_URL"):
+        base_url = f"http://{settings.host}:{settings.port}"
     with _embedded(settings, not args.no_migrate) as (rt, _emulator, overrides):
         for tenant in rt.tenants.all():
             secret = overrides.get(tenant.id, {}).get("webhook_secret")
             shown = f" (generated local secret: {secret})" if secret else ""
-            print(f"tenant {tenant.id}: POST {settings.public_base_url}/webhooks/chatflow/{tenant.id}{shown}")
-        print(f"OpenAPI: {settings.public_base_url}/schema")
+            print(f"tenant {tenant.id}: POST {base_url}/webhooks/chatflow/{tenant.id}{shown}")
+        print(f"OpenAPI: {base_url}/schema")
         uvicorn.run(
             create_app(rt, environ=environ),
             host=settings.host,
