@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +27,9 @@ __all__ = ["SweepReport", "Sweeper", "sweep_once"]
 log = logging.getLogger("truffles.sweeper")
 
 SWEEP_LOCK_NAMESPACE = "_service"
+DEDUP_KEEP = timedelta(days=7)
+"""Durable dedup keys older than this are pruned (providers stop re-delivering within hours)."""
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 @dataclass
@@ -33,15 +37,18 @@ class SweepReport:
     inbound: int = 0
     stuck_sending: int = 0
     overdue: int = 0
+    pruned: int = 0
     errors: list[str] = field(default_factory=list)
 
 
-def sweep_once(rt: Runtime) -> SweepReport:
-    """One pass over every tenant."""
+def sweep_once(rt: Runtime, *, prune: bool = False) -> SweepReport:
+    """One pass over every tenant; ``prune`` also forgets durable dedup keys older than a week."""
     report = SweepReport()
     for tenant in rt.tenants.all():
         try:
             _sweep_tenant(rt, tenant, report)
+            if prune:
+                report.pruned += tenant.store.messages.prune_dedup(DEDUP_KEEP)
         except StorageError as exc:
             report.errors.append(f"{tenant.id}: {exc}")
             log.error("sweep of tenant %s failed: %s", tenant.id, exc)
@@ -97,10 +104,14 @@ class Sweeper:
 
     def _loop(self) -> None:
         locks = self._rt.locks_for(SWEEP_LOCK_NAMESPACE)
+        next_prune = time.monotonic()
         while not self._stop.wait(self._interval):
             try:
                 with hold(locks, "sweep", self._interval) as got:
                     if got:
-                        sweep_once(self._rt)
+                        prune = time.monotonic() >= next_prune
+                        sweep_once(self._rt, prune=prune)
+                        if prune:
+                            next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
             except Exception:  # never let the sweeper thread die
                 log.exception("sweeper pass failed")
