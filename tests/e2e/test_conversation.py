@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -116,3 +117,18 @@ async def test_a_reply_claimed_by_a_worker_that_died_is_swept_back_and_delivered
             await asyncio.to_thread(pool.stop, timeout_ms=3000)
         assert len(deliveries) == 1 and "Абая 150" in (deliveries[0].text or "")
         assert store.outbox.get(claimed.id).attempts == 2
+
+
+async def test_phone_numbers_never_reach_the_logs(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    from channels.faults import FaultSpec
+
+    service.emulator.faults.add(FaultSpec(mode="500", count=1))  # the retry path logs too
+    with caplog.at_level(logging.DEBUG, logger="truffles"):
+        await service.say("Позовите администратора")
+        await service.say("Хочу записаться", phone="77015554433")
+        await service.wait_deliveries(2)
+        no_id = b'{"body": {"message": "x", "metadata": {"remoteJid": "77011234567"}}}'
+        assert (await service.post(None, content=no_id)).status_code == 400
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "truffles" in " ".join(r.name for r in caplog.records)
+    assert PHONE not in text and "77015554433" not in text
