@@ -27,6 +27,7 @@ from config.compile.compiled import CompiledPack
 from config.settings import ServiceSettings, SettingsError, load_settings
 from workers.runtime import Runtime
 from workers.service import WorkerPool, build_runtime, load_packs
+from workers.telemetry import serve_metrics
 
 __all__ = ["DEMO_MESSAGES", "register"]
 
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     w = subparsers.add_parser("worker", help="run workers (process_conversation, send_outbox, sweeper)")
     w.add_argument("--threads", type=int, help="worker threads (default $TRUFFLES_WORKER_THREADS or 8)")
     w.add_argument("--no-migrate", action="store_true", help="do not run migrations on start")
+    w.add_argument("--metrics-port", type=int, help="serve this worker's Prometheus /metrics (X-Admin-Token)")
     w.set_defaults(handler=_worker)
     d = subparsers.add_parser(
         "demo-conversation",
@@ -162,7 +164,17 @@ def _worker(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     pool.start()
+    metrics = None
+    if args.metrics_port:
+        token = os.environ.get(settings.admin_token_env, "")
+        if not token:
+            print(f"truffles: --metrics-port needs {settings.admin_token_env} (the X-Admin-Token to require)")
+            pool.stop()
+            return 2
+        metrics = serve_metrics(rt.telemetry, settings.host, args.metrics_port, token)
     stop.wait()
+    if metrics is not None:
+        metrics.shutdown()
     pool.stop()
     rt.db.dispose()
     return 0
