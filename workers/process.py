@@ -127,13 +127,33 @@ def _decide(
         )
         return decision, None, []
     state = _load_state(tenant, conversation)
-    result: Decision = decide(tenant.pack, state, turn.text, now)
+    try:
+        result: Decision = decide(tenant.pack, state, turn.text, now)
+    except Exception as exc:  # an engine bug must not leave the customer unanswered (nor loop forever)
+        return _engine_failed(tenant, conversation, exc)
     decision = msgspec.to_builtins(result)
     decision.pop("state", None)
     trace = decision.pop("trace", [])
     if turn.media or turn.refused:
         decision["media"] = {"accepted": list(turn.media), "refused": list(turn.refused)}
     return decision, msgspec.json.encode(result.state), trace
+
+
+def _engine_failed(
+    tenant: TenantRuntime, conversation: ConversationRecord, exc: Exception
+) -> tuple[dict[str, Any], bytes | None, Any]:
+    """Hand the turn to a manager with the pack's default escalation reply; keep the engine state."""
+    log.exception("tenant=%s conversation=%s: the engine failed; handing over", tenant.id, conversation.id)
+    decision = _decision_dict(
+        action="escalate",
+        reply=tenant.pack.templates.get("escalate_default", ""),
+        intent="",
+        reason="engine_error",
+        pack_version=tenant.pack.version,
+    )
+    decision["effects"] = [{"kind": "handover", "reason": "engine_error"}]
+    trace = [{"stage": "engine", "decision": "error", "reason": f"{type(exc).__name__}: {exc}"[:500]}]
+    return decision, None, trace
 
 
 def _load_state(tenant: TenantRuntime, conversation: ConversationRecord) -> ConversationState:

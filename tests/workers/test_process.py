@@ -103,3 +103,25 @@ def test_backoff_grows_exponentially_with_jitter_is_capped_and_honours_retry_aft
         nominal = min(60.0, 2.0 ** (attempt - 1))
         assert 0.75 * nominal <= delay <= 1.25 * nominal
     assert backoff_seconds(1, base=0.5, cap=60.0, retry_after=12.0, rng=rng) == 12.0
+
+
+async def test_an_engine_failure_hands_the_turn_to_a_manager_instead_of_looping(
+    embedded_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workers.process as process_module
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(process_module, "decide", broken)
+    settings = service_settings(coalesce_seconds=0.0)
+    async with running_service(embedded_backend.db, settings=settings, workers=False) as service:
+        await service.say("Сколько стоит маникюр?")
+        store = service.store()
+        conversation = store.conversations.find_by_jid(JID)
+        report = process_conversation(service.rt, "demo_salon", conversation.id)
+        assert report is not None and report.action == "escalate" and len(report.outbox_ids) == 1
+        assert store.messages.unprocessed(conversation.id) == []
+        assert store.handovers.find_open(conversation.id).reason == "engine_error"
+        row = store.outbox.get(report.outbox_ids[0])
+        assert row.payload["text"] == service.rt.tenants.get("demo_salon").pack.templates["escalate_default"]
