@@ -39,7 +39,22 @@ def main() -> None:
     args = parser.parse_args()
     truffles = [sys.executable, "-m", "cli.main"]
     print(describe())
-    runs = [("demo_salon own batteries", [*truffles, "eval", "packs/demo_salon", "--no-trace"])]
+    own = [
+        str(p)
+        for p in sorted((ROOT / "packs/demo_salon/batteries").glob("*.yaml"))
+        if "longtail" not in p.name
+    ]
+    combined = [a for f in own + ([str(REFERENCE)] if REFERENCE.exists() else []) for a in ("--battery", f)]
+    runs = [
+        (
+            "demo_salon own batteries, all tiers (long tail through retrieval)",
+            [*truffles, "eval", "packs/demo_salon", "--no-trace"],
+        ),
+        (
+            "demo_salon rule-layer batteries + reference battery, default matcher",
+            [*truffles, "eval", "packs/demo_salon", *combined, "--retrieval", "off", "--no-trace"],
+        ),
+    ]
     if REFERENCE.exists():
         runs.append(
             (
