@@ -23,6 +23,7 @@ from cli import (
     knowledge_commands,
     pack_commands,
     serve_commands,
+    telegram_commands,
 )
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -43,6 +44,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     knowledge_commands,
     serve_commands,
     dashboard_commands,
+    telegram_commands,
 )
 
 

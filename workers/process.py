@@ -20,6 +20,7 @@ import msgspec
 from engine import ConversationState, Decision, decide
 from storage import Channel, ConversationRecord, MessageRecord, OutboxDraft, OutboxOrigin, Owner, StaleWrite
 from workers.effects import apply_effects
+from workers.handover_desk import announce_effects
 from workers.locks import hold
 from workers.runtime import Runtime
 from workers.tenants import TenantRuntime
@@ -92,6 +93,7 @@ def _turn(rt: Runtime, tenant: TenantRuntime, conversation_id: uuid.UUID) -> Tur
         rt.queue.process_conversation(tenant.id, conversation_id, delay=BUSY_RETRY_SECONDS)
         return None
     apply_effects(tenant, conversation_id, decision.get("effects", []))
+    announce_effects(rt, tenant, conversation, pending, decision)
     for outbox_id in outcome.outbox_ids:
         rt.queue.send_outbox(tenant.id, outbox_id)
     _observe(rt, tenant, pending, decision, now)

@@ -21,6 +21,7 @@ from workers.alerts import AlertSink
 from workers.locks import Locks, MemoryLocks, RedisLocks
 from workers.queue import TaskQueue
 from workers.sender import TextSender
+from workers.telegram_desk import TelegramDesk
 from workers.telemetry import Telemetry
 from workers.tenants import TenantRegistry, TenantRuntime
 
@@ -71,6 +72,8 @@ class Runtime:
     redis: redis.Redis | None = None
     clock: Callable[[], datetime] = utcnow
     manager_forward: ManagerForward = log_manager_forward
+    telegram: TelegramDesk | None = None
+    """The managers' Telegram desk (issue 6); None when no tenant has a bot configured."""
     _locks: dict[str, Locks] = field(default_factory=dict)
     _locks_mutex: threading.Lock = field(default_factory=threading.Lock)
 

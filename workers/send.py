@@ -14,10 +14,11 @@ import uuid
 from datetime import timedelta
 
 from channels.chatflow.jid import mask_jid
-from channels.errors import ChatFlowError
-from storage import NotFound, OutboxRecord, OutboxStatus
+from channels.errors import DeliveryError
+from storage import Channel, NotFound, OutboxRecord, OutboxStatus
 from workers.alerts import Alert
 from workers.runtime import Runtime
+from workers.telegram_outbox import deliver_telegram
 from workers.tenants import TenantRuntime
 
 __all__ = ["backoff_seconds", "send_outbox"]
@@ -51,12 +52,12 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
         return None
     try:
         result = _deliver(tenant, row, rt)
-    except ChatFlowError as exc:
+    except DeliveryError as exc:
         return _failed(rt, tenant, row, exc)
     except ValueError as exc:  # an unusable row (no token, empty text, bad payload): permanent
         return _give_up(rt, tenant, row, f"unsendable row: {exc}")
     tenant.store.outbox.mark_sent(row.id, provider_message_id=result)
-    if row.conversation_id is not None:
+    if row.conversation_id is not None and row.channel == Channel.CHATFLOW:
         tenant.store.messages.record_outbound(
             row.conversation_id, str(row.payload.get("text", "")), provider_message_id=result
         )
@@ -66,6 +67,8 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
 
 
 def _deliver(tenant: TenantRuntime, row: OutboxRecord, rt: Runtime) -> str | None:
+    if row.channel == Channel.TELEGRAM:
+        return deliver_telegram(rt, tenant, row)
     payload = row.payload
     if payload.get("kind", "text") != "text":
         raise ValueError(f"payload kind {payload.get('kind')!r} is not supported yet (only 'text')")
@@ -85,7 +88,7 @@ def _deliver(tenant: TenantRuntime, row: OutboxRecord, rt: Runtime) -> str | Non
     return result.provider_message_id
 
 
-def _failed(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, exc: ChatFlowError) -> OutboxStatus:
+def _failed(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, exc: DeliveryError) -> OutboxStatus:
     settings = rt.settings
     if not exc.transient:
         return _give_up(rt, tenant, row, str(exc))
@@ -115,6 +118,9 @@ def _failed(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, exc: ChatFlow
 def _give_up(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, error: str) -> OutboxStatus:
     tenant.store.outbox.mark_failed(row.id, error=error)
     rt.telemetry.sends.labels(tenant.id, "failed").inc()
+    if row.payload.get("kind") == "ops":  # an undeliverable alert must not raise another alert
+        log.error("tenant=%s ops alert %s not delivered: %s", tenant.id, row.id, error)
+        return OutboxStatus.FAILED
     jid = mask_jid(str(row.payload.get("jid", "")))
     rt.alerts.raise_alert(
         Alert(tenant.id, "outbox_failed", f"reply {row.id} to {jid} not delivered: {error}")

@@ -22,10 +22,12 @@ from config.settings import ServiceSettings
 from storage import Database, open_database, upgrade_to_head
 from workers.actors import declare_actors
 from workers.alerts import AlertSink, LogAlerts
+from workers.handover_desk import TelegramForward
 from workers.queue import BROKER_NAMESPACE, TaskQueue, make_broker
 from workers.runtime import Runtime, utcnow
 from workers.sender import ChatFlowSender, TextSender
 from workers.sweeper import Sweeper
+from workers.telegram_desk import build_desk
 from workers.telemetry import Telemetry
 from workers.tenants import TenantRegistry, compile_pack_dir, discover_packs
 
@@ -80,6 +82,7 @@ def build_runtime(
     environ: Mapping[str, str] | None = None,
     overrides: TenantOverrides | None = None,
     broker_namespace: str = BROKER_NAMESPACE,
+    telegram_base_url: str | None = None,
 ) -> Runtime:
     """A ready :class:`Runtime` (no worker threads yet: see :class:`WorkerPool`)."""
     database = db or open_database(settings.database_url)
@@ -92,7 +95,8 @@ def build_runtime(
     registry = TenantRegistry(
         database.session_factory, environ=environ, clock=clock, coalesce_override=settings.coalesce_seconds
     )
-    for pack in packs if packs is not None else load_packs(settings.packs_dir):
+    served = list(packs) if packs is not None else load_packs(settings.packs_dir)
+    for pack in served:
         extra = dict((overrides or {}).get(pack.tenant_id, {}))
         registry.add(
             pack,
@@ -101,7 +105,13 @@ def build_runtime(
             insecure_demo=_opt_bool(extra.get("insecure_demo")),
         )
     base_url = chatflow_base_url or settings.chatflow_base_url or REAL_CHATFLOW_URL
-    return Runtime(
+    desk = build_desk(
+        served,
+        environ=os.environ if environ is None else environ,
+        overrides=overrides,
+        base_url=telegram_base_url or settings.telegram_base_url,
+    )
+    rt = Runtime(
         settings=settings,
         db=database,
         tenants=registry,
@@ -112,7 +122,11 @@ def build_runtime(
         telemetry=telemetry,
         redis=client,
         clock=clock,
+        telegram=desk,
     )
+    if desk is not None:
+        rt.manager_forward = TelegramForward(rt)
+    return rt
 
 
 def _opt_str(value: object) -> str | None:
@@ -157,3 +171,5 @@ class WorkerPool:
         closer = getattr(self.rt.sender, "close", None)
         if callable(closer):
             closer()
+        if self.rt.telegram is not None:
+            self.rt.telegram.gateway.close()

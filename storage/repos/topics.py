@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.errors import NotFound
 from storage.models import Customer, TelegramTopic
@@ -65,3 +65,27 @@ class TelegramTopics(TenantRepo):
                     TelegramTopic.thread_id == thread_id,
                 )
             ).scalar_one_or_none()
+
+    def rebind(self, customer_id: uuid.UUID, chat_id: int, old_thread_id: int, new_thread_id: int) -> int:
+        """Replace a deleted topic: ``old -> new`` unless another worker already replaced it.
+
+        Returns the thread id stored afterwards (the winner's when two workers raced).
+        """
+        with self._tx("rebind telegram topic") as session:
+            session.execute(
+                update(TelegramTopic)
+                .where(
+                    TelegramTopic.tenant_id == self.tenant_id,
+                    TelegramTopic.customer_id == customer_id,
+                    TelegramTopic.chat_id == chat_id,
+                    TelegramTopic.thread_id == old_thread_id,
+                )
+                .values(thread_id=new_thread_id)
+            )
+            return session.execute(
+                select(TelegramTopic.thread_id).where(
+                    TelegramTopic.tenant_id == self.tenant_id,
+                    TelegramTopic.customer_id == customer_id,
+                    TelegramTopic.chat_id == chat_id,
+                )
+            ).scalar_one()
