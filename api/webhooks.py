@@ -20,6 +20,7 @@ from api.auth import check_webhook_secret
 from api.edge import EdgePorts
 from api.errors import EdgeError, TenantNotFound
 from api.ingest import ingest
+from workers.alerts import Alert
 from workers.runtime import Runtime
 from workers.tenants import TenantRuntime
 
@@ -76,6 +77,9 @@ async def _handle(
             check_webhook_secret(tenant, secret, where=where)
         except EdgeError as exc:
             log.warning("tenant=%s webhook refused: %s", tenant.id, exc)
+            rt.alerts.raise_alert(
+                Alert(tenant.id, "webhook_secret", f"a ChatFlow webhook refused: {exc.title}")
+            )
             raise
         body = await request.body()
         result = await anyio.to_thread.run_sync(ingest, rt, edge.ports, tenant, body)

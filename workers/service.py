@@ -27,6 +27,7 @@ from workers.queue import BROKER_NAMESPACE, TaskQueue, make_broker
 from workers.runtime import Runtime, utcnow
 from workers.sender import ChatFlowSender, TextSender
 from workers.sweeper import Sweeper
+from workers.telegram_alerts import TelegramAlerts
 from workers.telegram_desk import build_desk
 from workers.telemetry import Telemetry
 from workers.tenants import TenantRegistry, compile_pack_dir, discover_packs
@@ -111,6 +112,8 @@ def build_runtime(
         overrides=overrides,
         base_url=telegram_base_url or settings.telegram_base_url,
     )
+    sink = alerts or LogAlerts(telemetry)
+    ops_alerts = TelegramAlerts(sink) if desk is not None and desk.ops is not None else None
     rt = Runtime(
         settings=settings,
         db=database,
@@ -118,7 +121,7 @@ def build_runtime(
         queue=TaskQueue(make_broker(settings.broker, client, namespace=broker_namespace)),
         sender=sender
         or ChatFlowSender(base_url, timeout=settings.send_timeout_seconds, transport=chatflow_transport),
-        alerts=alerts or LogAlerts(telemetry),
+        alerts=ops_alerts or sink,
         telemetry=telemetry,
         redis=client,
         clock=clock,
@@ -126,6 +129,8 @@ def build_runtime(
     )
     if desk is not None:
         rt.manager_forward = TelegramForward(rt)
+    if ops_alerts is not None:
+        ops_alerts.bind(rt)
     return rt
 
 

@@ -19,7 +19,9 @@ from datetime import timedelta
 
 from storage import StorageError
 from workers.locks import hold
+from workers.reminders import run_handover_clock
 from workers.runtime import Runtime
+from workers.telegram_alerts import watch_tenant
 from workers.tenants import TenantRuntime
 
 __all__ = ["SweepReport", "Sweeper", "sweep_once"]
@@ -47,6 +49,8 @@ def sweep_once(rt: Runtime, *, prune: bool = False) -> SweepReport:
     for tenant in rt.tenants.all():
         try:
             _sweep_tenant(rt, tenant, report)
+            run_handover_clock(rt, tenant)  # hand-over reminders and expiry (Telegram desk)
+            watch_tenant(rt, tenant)  # ops alerts: outbox backlog, customers waiting
             if prune:
                 report.pruned += tenant.store.messages.prune_dedup(DEDUP_KEEP)
         except StorageError as exc:
