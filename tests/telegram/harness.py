@@ -23,6 +23,7 @@ from channels.serving import serve_in_thread
 from channels.telegram.emulator import TelegramEmulator, create_telegram_emulator_app
 from channels.telegram.emulator_state import StoredMessage
 from channels.telegram.player import ManagerPlayer
+from channels.telegram.types import User
 from cli.telegram_commands import setup_webhook
 from config.compile.compiled import CompiledPack
 from config.settings import ServiceSettings
@@ -36,6 +37,7 @@ __all__ = ["CHAT", "TG_SECRET", "TG_TOKEN", "Desk", "OffsetClock", "running_desk
 TG_TOKEN = "100001:demo-salon-bot"
 TG_SECRET = "tg-secret-demo-salon"
 CHAT = -1001000000001
+MANAGER = User(id=1001, is_bot=False, first_name="Dana")
 """demo_salon's manager group (tenant.yaml)."""
 
 
@@ -107,11 +109,13 @@ async def running_desk(
     tg_desks = desks or {"demo_salon": {"telegram_token": TG_TOKEN, "telegram_secret": TG_SECRET}}
     cf = create_chatflow_emulator_app(tokens={TOKEN})
     tg = create_telegram_emulator_app()
+    tg.world.add_bot(TG_TOKEN, "Truffles", "truffles_salon_bot")
+    tg.world.add_chat(CHAT, "Салон Мира — менеджеры")
     with serve_in_thread(cf) as cf_url, serve_in_thread(tg) as tg_url:
         overrides = {
             p.tenant_id: {"webhook_secret": SECRET, "chatflow_token": TOKEN, **tg_desks.get(p.tenant_id, {})}
             for p in chosen_packs
-        }
+        } | {key: value for key, value in tg_desks.items() if key.startswith("_")}
         rt = build_runtime(
             settings or service_settings(), packs=chosen_packs, db=db, migrate=False,
             chatflow_base_url=f"{cf_url}/api/v1", telegram_base_url=tg_url, overrides=overrides,
@@ -125,17 +129,21 @@ async def running_desk(
         try:
             with serve_in_thread(app) as app_url:
                 assert rt.telegram is not None
-                for tenant_id in tg_desks:
+                for tenant_id in (t for t in tg_desks if not t.startswith("_")):
                     found = rt.telegram.for_tenant(tenant_id)
                     assert found is not None
                     await setup_webhook(found, app_url, api_url=tg_url)
                 async with (
                     httpx.AsyncClient(base_url=app_url, timeout=30) as client,
-                    ManagerPlayer(tg_url, token=TG_TOKEN, chat_id=CHAT) as manager,
+                    ManagerPlayer(tg_url, token=TG_TOKEN, chat_id=CHAT, manager=MANAGER) as manager,
                 ):
                     yield Desk(rt, cf, tg, manager, client, tg_url)
         finally:
             if pool is not None:
                 await asyncio.to_thread(pool.stop, timeout_ms=3000)
-            elif rt.telegram is not None:
-                await asyncio.to_thread(rt.telegram.gateway.close)
+            else:
+                closer = getattr(rt.sender, "close", None)
+                if callable(closer):
+                    await asyncio.to_thread(closer)
+                if rt.telegram is not None:
+                    await asyncio.to_thread(rt.telegram.gateway.close)

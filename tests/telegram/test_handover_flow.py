@@ -17,6 +17,11 @@ pytestmark = pytest.mark.anyio
 
 REPO = Path(__file__).resolve().parents[2]
 JID = f"{PHONE}@s.whatsapp.net"
+VIEW_HEADER = (
+    "The managers' Telegram group during a hand-over, as rendered by the Telegram emulator\n"
+    "(GET /_emulator/transcript/{chat_id}). Produced by tests/telegram/test_handover_flow.py with\n"
+    "TRUFFLES_WRITE_MANAGER_VIEW=1: a customer asks about Kaspi (a LAW topic) on WhatsApp."
+)
 
 
 def _data(message: object, label: str) -> str:
@@ -41,14 +46,15 @@ async def test_law_question_goes_to_a_topic_and_back(embedded_backend: Backend) 
         pressed = await desk.manager.press(card.message_id, data=_data(card, "Взять"))
         assert pressed.status == 200, pressed.body
         handover = desk.store().handovers.find_open(conversation.id)
-        assert handover.status == HandoverStatus.ACTIVE and handover.taken_by == "Manager"
+        assert handover.status == HandoverStatus.ACTIVE and handover.taken_by == "Dana"
         card = desk.telegram.world.chat(CHAT).messages[card.message_id]
-        assert "Взял: Manager" in card.reply_markup.buttons()[0].text  # type: ignore[union-attr]
+        assert "Взял: Dana" in card.reply_markup.buttons()[0].text  # type: ignore[union-attr]
         assert desk.telegram.world.callbacks[next(iter(desk.telegram.world.callbacks))].answered
 
         assert card.thread_id is not None
         await desk.manager.say(card.thread_id, "Здравствуйте! Kaspi принимаем, QR на кассе.")
         assert (await desk.wait_texts(2))[1] == "Здравствуйте! Kaspi принимаем, QR на кассе."
+        taken_view = await desk.manager.transcript()
 
         await desk.say("Спасибо! А рассрочка есть?")
         await desk.wait_topic(
@@ -66,4 +72,6 @@ async def test_law_question_goes_to_a_topic_and_back(embedded_backend: Backend) 
         transcript = await desk.manager.transcript()
         assert "Нужен менеджер" in transcript and "Kaspi принимаем" in transcript
         if os.environ.get("TRUFFLES_WRITE_MANAGER_VIEW"):
-            (REPO / "docs" / "manager_view.txt").write_text(transcript, encoding="utf-8")
+            view = f"{VIEW_HEADER}\n\n1) After «Взять» and the manager's reply:\n\n{taken_view}\n"
+            view += f"2) After the customer's follow-up and «Решено»:\n\n{transcript}"
+            (REPO / "docs" / "manager_view.txt").write_text(view, encoding="utf-8")
