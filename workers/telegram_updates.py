@@ -13,7 +13,7 @@ import logging
 
 from channels.telegram import Message, Update
 from storage import Channel, HandoverStatus, OutboxDraft, OutboxOrigin
-from workers.handover_desk import enqueue_topic
+from workers.handover_desk import enqueue_topic, handover_buttons
 from workers.runtime import Runtime
 from workers.telegram_callbacks import handle_callback
 from workers.telegram_desk import TenantTelegram
@@ -60,12 +60,15 @@ def _manager_message(rt: Runtime, tenant: TenantRuntime, tg: TenantTelegram, mes
     if conversation is None:
         return "ignored"
     who = manager_name(message.from_)
-    handover = store.handovers.find_open(conversation.id) or store.handovers.open(
-        conversation.id, "manager_message"
-    )
+    opened = store.handovers.find_open(conversation.id)
+    handover = opened or store.handovers.open(conversation.id, "manager_message")
     if handover.status == HandoverStatus.PENDING:  # the first manager message takes the hand-over
-        store.handovers.take(handover.id, who)
+        handover = store.handovers.take(handover.id, who)
         log.info("tenant=%s handover %s taken by a manager message", tenant.id, handover.id)
+    if opened is None:  # a manager started it: give them the buttons to hand back
+        intro = f"✋ {who} ведёт разговор, бот молчит. Когда закончите — «Решено» или «Вернуть боту»."
+        enqueue_topic(rt, tenant, conversation, f"handover-{handover.id}", intro,
+                      buttons=handover_buttons(handover), handover_id=handover.id)  # fmt: skip
     text = message.text if message.text is not None else message.caption
     has_media = bool(message.photo or message.document or message.voice)
     if text:

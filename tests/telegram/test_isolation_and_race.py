@@ -69,6 +69,11 @@ async def test_a_bot_reply_computed_before_a_take_is_never_sent(embedded_backend
         await _send_pending(desk, conversation.id)
         texts = desk.texts()
         assert texts[-1] == "Я сама отвечу про цену"
+        restart = await desk.wait_topic(
+            lambda m: "ведёт разговор" in (m.text or ""), "buttons for the new take"
+        )
+        await desk.manager.press(restart.message_id, data=_data(restart, "Вернуть боту"))
+        assert desk.store().conversations.get(conversation.id).owner == "bot"
         assert not any("2 500 ₸" in t for t in texts)
 
 
