@@ -13,10 +13,13 @@ from config.schema.intents import (
     BookingAnswer,
     ConsultAnswer,
     DurationAnswer,
+    Intent,
     PriceAnswer,
     ServicePresenceAnswer,
+    TemplateAnswer,
 )
 from config.text.analyse import Analysed
+from config.text.morph import part_of_speech
 from config.text.terms import Term, find_term
 from engine.acceptance import accept
 from engine.answers import answer_intent, unknown_words
@@ -31,6 +34,7 @@ _SPLIT = re.compile(r"[?!.;\n]+|,|\s(?:и|а также|также)\s", re.IGNOR
 _SENTENCE = re.compile(r"[?!.;\n]+")
 _CLAUSE = re.compile(r",|\s(?:и|а также|также)\s", re.IGNORECASE)
 CONFIDENT_ANSWER = 0.6
+OVERRIDE_MARGIN = 0.2  # how much surer than its threshold and than the rule's match retrieval must be
 SEGMENT_CONFIDENCE = 0.5  # a question inside a multi-question message must be clear on its own
 STRONG_SEGMENT = 0.75  # a clause with no question word counts only when it matches an example almost exactly
 SERVICE_ANSWERS = (PriceAnswer, DurationAnswer, ServicePresenceAnswer)
@@ -135,35 +139,71 @@ def _multi(turn: Turn, found: list[IntentScore], services: list[Service]) -> Out
     return Outcome("reply", "\n\n".join(dict.fromkeys(texts)), "multi", facts=tuple(dict.fromkeys(facts)))
 
 
+def _retrieve(turn: Turn, why: str) -> Outcome | None:
+    """A reply from the tenant's knowledge, only when retrieval is confident and grounded."""
+    if turn.retriever is None:
+        return None
+    found = turn.retriever.answer(turn.message)
+    threshold = turn.pack.source.thresholds.retrieval
+    data: dict[str, object] = {"threshold": threshold, "why": why}
+    if found is not None:
+        data.update(llm=found.used_llm, grounded=found.grounded, grounding=found.grounding, nodes=found.nodes)
+    if found is not None and found.grounded and found.confidence >= threshold:
+        turn.log(
+            "retrieval",
+            "reply",
+            "confident",
+            scores={"confidence": found.confidence},
+            matched=found.sources,
+            data=data,
+        )
+        return Outcome("reply", found.text, "retrieval", facts=tuple(found.sources))
+    turn.log(
+        "retrieval",
+        "pass",
+        "not confident or not grounded",
+        data={**data, "confidence": found.confidence if found else 0.0},
+    )
+    return None
+
+
+def _unexplained(turn: Turn) -> list[str]:
+    """Content words no intent of the pack uses and the catalogue doesn't know: «Какой срок действия
+    у сертификата?» matches the certificate intent but asks something its answer lacks."""
+    return [w for w in unknown_words(turn) if part_of_speech(w) in ("NOUN", "ADJF", "VERB", "INFN")]
+
+
+def _knowledge_instead(turn: Turn, intent: Intent, rule_score: float) -> Outcome | None:
+    """Prefer a confident knowledge passage when the rule's answer would not cover the question."""
+    extra = _unexplained(turn)
+    if not extra or turn.retriever is None:
+        return None
+    found = turn.retriever.answer(turn.message)
+    bar = turn.pack.source.thresholds.retrieval + OVERRIDE_MARGIN
+    own = {f"fact:{f}" for f in turn.pack.intent_facts.get(intent.id, ())}
+    if found is None or not found.grounded or set(found.sources) <= own:
+        return None
+    if found.confidence < bar or found.confidence < rule_score + OVERRIDE_MARGIN:
+        return None
+    turn.log(
+        "retrieval",
+        "reply",
+        f"{intent.id} does not explain {extra}",
+        scores={"confidence": found.confidence},
+        matched=found.sources,
+        data={"threshold": bar, "grounding": found.grounding, "nodes": found.nodes},
+    )
+    return Outcome("reply", found.text, "retrieval", facts=tuple(found.sources))
+
+
 def _fallback(turn: Turn, ranked: list[IntentScore]) -> Outcome:
     scores = {r.intent: round(r.score, 4) for r in ranked[:5]}
     if ranked and ranked[0].intent == OFF_TOPIC and ranked[0].score >= turn.pack.threshold(OFF_TOPIC):
         turn.log("intent", "off_topic", "out-of-domain anchor", scores=scores, matched=[ranked[0].example])
         return Outcome("reply", turn.pack.templates["ood_reply"], OFF_TOPIC)
-    if turn.retriever is not None:
-        found = turn.retriever.answer(turn.message)
-        threshold = turn.pack.source.thresholds.retrieval
-        data: dict[str, object] = {"threshold": threshold}
-        if found is not None:
-            data.update(
-                llm=found.used_llm, grounded=found.grounded, grounding=found.grounding, nodes=found.nodes
-            )
-        if found is not None and found.grounded and found.confidence >= threshold:
-            turn.log(
-                "retrieval",
-                "reply",
-                "confident",
-                scores={"confidence": found.confidence},
-                matched=found.sources,
-                data=data,
-            )
-            return Outcome("reply", found.text, "retrieval", facts=tuple(found.sources))
-        turn.log(
-            "retrieval",
-            "pass",
-            "not confident or not grounded",
-            data={**data, "confidence": found.confidence if found else 0.0},
-        )
+    retrieved = _retrieve(turn, "no rule answered")
+    if retrieved is not None:
+        return retrieved
     limit = turn.pack.source.tenant.conversation.clarify_limit
     count = turn.state.clarify_count + 1
     turn.state = msgspec.structs.replace(turn.state, clarify_count=count)
@@ -294,6 +334,10 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     )
     if isinstance(intent.answer, BookingAnswer):
         return booking_step(turn, [s.id for s in services])
+    if isinstance(intent.answer, (TemplateAnswer, ConsultAnswer)) and (
+        better := _knowledge_instead(turn, intent, top.score)
+    ):
+        return better
     result = answer_intent(turn, intent, services)
     if result is None:
         return _fallback(turn, ranked)

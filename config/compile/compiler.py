@@ -93,6 +93,10 @@ def compile_pack(source: PackSource) -> CompiledPack:
         templates=templates,
         extras={
             "question_vocab": question_vocab,
+            "intent_vocab": {
+                i.id: frozenset(w for e in i.examples for w in analyser.analyse(e).lemmas)
+                for i in source.intents
+            },
             "stopwords": stopwords,
             "question_words": frozenset(
                 w
