@@ -95,8 +95,15 @@ def law(turn: Turn) -> Outcome | None:
     return None
 
 
+_NUMBER_WORDS = {"пять": 5, "десять": 10, "пятнадцать": 15, "двадцать": 20, "двадцать пять": 25,
+                 "тридцать": 30, "сорок": 40, "пятьдесят": 50, "полтора часа": 90, "два часа": 120}
+_WORD_MINUTES = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+
+
 def stated_minutes(text: str) -> int | None:
-    """Minutes a customer states: «на 10 минут», «на полчаса», «на час», «на 2 часа»."""
+    """Minutes a customer states: «на 10 минут», «минут на 10», «на сорок минут», «на полчаса», «на час»."""
+    if m := _WORD_MINUTES.search(text):
+        return _NUMBER_WORDS[m.group(1)]
     if m := _MINUTES.search(text):
         return int(m.group(1) or m.group(2))
     if "полчаса" in text:
