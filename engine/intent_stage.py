@@ -19,7 +19,7 @@ from config.schema.intents import (
     TemplateAnswer,
 )
 from config.text.analyse import Analysed
-from config.text.morph import part_of_speech
+from config.text.morph import is_function_word, part_of_speech
 from config.text.terms import Term, find_term
 from engine.acceptance import accept
 from engine.answers import answer_intent, unknown_words
@@ -96,6 +96,8 @@ def _segments(turn: Turn, matcher: Matcher) -> list[IntentScore]:
             continue
         if best.score < (SEGMENT_CONFIDENCE if asks else STRONG_SEGMENT):
             continue
+        if not asks and sum(1 for t in analysed.tokens if not is_function_word(t)) < 2:
+            continue  # «…, что делать?»: too little of its own to be a separate question
         consult = isinstance(turn.pack.intents[best.intent].answer, ConsultAnswer)
         if consult and any(isinstance(turn.pack.intents[f.intent].answer, ConsultAnswer) for f in found):
             continue  # one piece of advice per reply
@@ -241,7 +243,7 @@ def _beyond_small_talk(
         )
         ranked_part = matcher.rank(turn.pack, text, literal, raw_text=part)
         best = _accept(turn, _boost(turn, analysed, ranked_part))
-        if best is None or best.intent == OFF_TOPIC or turn.pack.intents[best.intent].combinable:
+        if best is None or best.intent == OFF_TOPIC or not turn.pack.intents[best.intent].small_talk:
             rest.append(part)
     if not rest or len(rest) == len(parts):
         return top, ranked
@@ -312,7 +314,7 @@ def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
         turn.log("intent", "bare_question", "only question words: nothing to match", scores=scores)
         turn.notes["not_replayable"] = True
         top = None
-    if top is not None and top.intent != OFF_TOPIC and not turn.pack.intents[top.intent].combinable:
+    if top is not None and top.intent != OFF_TOPIC and turn.pack.intents[top.intent].small_talk:
         top, ranked = _beyond_small_talk(turn, matcher, top, ranked)
     if _continues_booking(turn, top):
         turn.log("intent", "booking", "continues the booking in progress", scores=scores)

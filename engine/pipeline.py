@@ -96,7 +96,7 @@ def decide(
 def _muted(turn: Turn, outcome: Outcome) -> Outcome:
     if not turn.state.muted or outcome.intent == "opt_out":
         return outcome
-    small_talk = {i.id for i in turn.pack.source.intents if not i.combinable} | {"off_topic", "clarify"}
+    small_talk = {i.id for i in turn.pack.source.intents if i.small_talk} | {"off_topic", "clarify"}
     if outcome.action in ("escalate", "booking_flow") or (
         outcome.action == "reply" and outcome.intent not in small_talk
     ):

@@ -65,6 +65,8 @@ class Intent(Strict, frozen=True, kw_only=True):
 
     ``mask_services: false`` keeps service names in the examples: use it when the service is
     part of the meaning (aftercare of gel polish vs of lashes), not a slot of the question.
+    ``combinable: false`` keeps an intent out of multi-question replies; ``small_talk: true``
+    (greetings, thanks) never hides a real request in the same message and never ends a mute.
     """
 
     id: Id
@@ -75,4 +77,5 @@ class Intent(Strict, frozen=True, kw_only=True):
     combinable: bool = True
     mask_services: bool = True
     ends_booking: bool = False
+    small_talk: bool = False
     topic: Id | None = None
