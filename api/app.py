@@ -20,6 +20,7 @@ from api.admin import ADMIN_HANDLERS, build_info
 from api.auth import admin_token
 from api.edge import EdgePorts
 from api.errors import EdgeError
+from api.media import media_file
 from api.telegram_webhook import telegram_webhook
 from api.webhooks import WEBHOOK_HANDLERS, EdgeState
 from workers.runtime import Runtime
@@ -67,7 +68,7 @@ def create_app(
         )
     )
     return Litestar(
-        route_handlers=[*WEBHOOK_HANDLERS, telegram_webhook, *ADMIN_HANDLERS],
+        route_handlers=[*WEBHOOK_HANDLERS, telegram_webhook, media_file, *ADMIN_HANDLERS],
         plugins=[problems],
         openapi_config=OpenAPIConfig(title="Truffles", version="0.1.0", path="/schema"),
         request_max_body_size=rt.settings.max_body_bytes,

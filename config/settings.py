@@ -91,6 +91,12 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     """An inbound message unprocessed this long after its coalescing window is re-enqueued."""
     dedup_ttl_seconds: Positive = 86_400.0
     media_max_bytes: Count = 16 * 1024 * 1024
+    media_dir: str = "var/media"
+    """Where media we send is stored (per tenant), served by ``GET /media/{token}``."""
+    media_secret_env: str = "TRUFFLES_MEDIA_SECRET"
+    """Name of the env var holding the key of signed media URLs (embedded mode: generated if unset)."""
+    media_url_ttl_seconds: Positive = 3600.0
+    """Lifetime of a signed media URL (a fresh one is signed for each send attempt)."""
     rate_tenant_text: RateLimit = RateLimit(burst=2000, per_second=1000)
     rate_tenant_media: RateLimit = RateLimit(burst=200, per_second=50)
     rate_customer_text: RateLimit = RateLimit(burst=20, per_second=0.5)

@@ -19,6 +19,7 @@ from config.settings import ServiceSettings
 from storage import ConversationRecord, Database, MessageRecord
 from workers.alerts import AlertSink
 from workers.locks import Locks, MemoryLocks, RedisLocks
+from workers.media_links import MediaLinks
 from workers.queue import TaskQueue
 from workers.sender import TextSender
 from workers.telegram_desk import TelegramDesk
@@ -74,6 +75,8 @@ class Runtime:
     manager_forward: ManagerForward = log_manager_forward
     telegram: TelegramDesk | None = None
     """The managers' Telegram desk (issue 6); None when no tenant has a bot configured."""
+    media: MediaLinks | None = None
+    """Media we send (store + signed URLs); None when no media secret is configured."""
     _locks: dict[str, Locks] = field(default_factory=dict)
     _locks_mutex: threading.Lock = field(default_factory=threading.Lock)
 
