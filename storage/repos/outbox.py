@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, case, insert, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from storage.coltypes import ensure_utc
-from storage.enums import OutboxOrigin, OutboxStatus
+from storage.enums import Direction, OutboxOrigin, OutboxStatus
 from storage.errors import NotFound
-from storage.models import Conversation, OutboxRow
+from storage.models import Conversation, Message, OutboxRow
 from storage.records import OutboxDraft, OutboxRecord
 from storage.repos.base import TenantRepo
 from storage.repos.convert import outbox_record
@@ -66,6 +67,74 @@ def insert_outbox(
     ).scalar_one()
 
 
+@functools.cache
+def _claim_candidates(by_id: bool) -> Select[uuid.UUID, OutboxOrigin, int, int | None]:
+    """Due pending rows in due order, with their conversation's current owner version.
+
+    Bound: ``claim_tenant_id``, ``claim_now``, ``claim_limit`` (and ``claim_outbox_id`` when ``by_id``).
+    """
+    where = [
+        OutboxRow.tenant_id == bindparam("claim_tenant_id"),
+        OutboxRow.status == OutboxStatus.PENDING,
+        OutboxRow.next_attempt_at <= bindparam("claim_now", type_=OutboxRow.__table__.c.next_attempt_at.type),
+    ]
+    if by_id:
+        where.append(OutboxRow.id == bindparam("claim_outbox_id"))
+    return (
+        select(
+            OutboxRow.id,
+            OutboxRow.origin,
+            OutboxRow.owner_version,
+            Conversation.owner_version.label("current_owner_version"),
+        )
+        .outerjoin(
+            Conversation,
+            (Conversation.tenant_id == OutboxRow.tenant_id) & (Conversation.id == OutboxRow.conversation_id),
+        )
+        .where(*where)
+        .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at)
+        .limit(bindparam("claim_limit", type_=Integer))
+    )
+
+
+@functools.cache
+def _postgres_claim(by_id: bool) -> UpdateBase:
+    """PostgreSQL, the whole claim in one statement, built once (values are bound).
+
+    ``UPDATE ... FROM (SELECT ... FOR UPDATE OF outbox SKIP LOCKED) RETURNING``: stale bot replies
+    go to ``cancelled``, the rest to ``sending`` with one more attempt; returns (row, stale).
+    """
+    picked = _claim_candidates(by_id).with_for_update(of=OutboxRow, skip_locked=True).cte("picked")
+    stale = and_(
+        picked.c.origin == OutboxOrigin.BOT,
+        picked.c.current_owner_version.is_not(None),
+        picked.c.current_owner_version != picked.c.owner_version,
+    )
+    status_type = OutboxRow.__table__.c.status.type
+    return (
+        update(OutboxRow)
+        .where(
+            OutboxRow.tenant_id == bindparam("claim_tenant_id"),
+            OutboxRow.id == picked.c.id,
+            OutboxRow.status == OutboxStatus.PENDING,
+        )
+        .values(
+            status=case(
+                (stale, literal(OutboxStatus.CANCELLED, type_=status_type)),
+                else_=literal(OutboxStatus.SENDING, type_=status_type),
+            ),
+            attempts=case((stale, OutboxRow.attempts), else_=OutboxRow.attempts + 1),
+            send_started_at=case(
+                (stale, OutboxRow.send_started_at),
+                else_=bindparam("claim_now", type_=OutboxRow.__table__.c.send_started_at.type),
+            ),
+            last_error=case((stale, OWNERSHIP_CANCEL_REASON), else_=OutboxRow.last_error),
+        )
+        .returning(OutboxRow, stale.label("stale"))
+        .execution_options(synchronize_session=False)
+    )
+
+
 class Outbox(TenantRepo):
     """One tenant's outbox."""
 
@@ -81,41 +150,34 @@ class Outbox(TenantRepo):
 
     def claim(self, outbox_id: uuid.UUID) -> OutboxRecord | None:
         """Claim one row for sending: ``None`` if it is not pending and due, or was just cancelled."""
-        claimed = self._claim([OutboxRow.id == outbox_id], 1)
+        claimed = self._claim(outbox_id, 1)
         return claimed[0] if claimed else None
 
     def claim_due(self, limit: int = DEFAULT_CLAIM_LIMIT) -> list[OutboxRecord]:
         """Atomically move up to ``limit`` due pending rows to ``sending``; no row goes to two claimers.
 
-        PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``. SQLite: the transaction holds the write
-        lock from its start and each row moves by compare-and-set on its status.
+        PostgreSQL: one ``UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`` for the
+        whole batch. SQLite: the transaction holds the write lock from its start and each row moves
+        by compare-and-set on its status.
         Bot replies computed under an older owner version are cancelled instead of claimed.
         """
-        return self._claim([], limit)
+        return self._claim(None, limit)
 
-    def _claim(self, extra: list[ColumnElement[bool]], limit: int) -> list[OutboxRecord]:
+    def _claim(self, outbox_id: uuid.UUID | None, limit: int) -> list[OutboxRecord]:
         now = self._now()
+        params: dict[str, Any] = {"claim_tenant_id": self.tenant_id, "claim_now": now, "claim_limit": limit}
+        if outbox_id is not None:
+            params["claim_outbox_id"] = outbox_id
+        by_id = outbox_id is not None
         with self._tx("claim outbox rows") as session:
-            stmt = (
-                select(OutboxRow.id, OutboxRow.origin, OutboxRow.owner_version, Conversation.owner_version)
-                .outerjoin(
-                    Conversation,
-                    (Conversation.tenant_id == OutboxRow.tenant_id)
-                    & (Conversation.id == OutboxRow.conversation_id),
-                )
-                .where(
-                    OutboxRow.tenant_id == self.tenant_id,
-                    OutboxRow.status == OutboxStatus.PENDING,
-                    OutboxRow.next_attempt_at <= now,
-                    *extra,
-                )
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at)
-                .limit(limit)
-            )
             if dialect_name(session) == "postgresql":
-                stmt = stmt.with_for_update(of=OutboxRow, skip_locked=True)
-            claimed: list[OutboxRecord] = []
-            for row_id, origin, row_owner_version, current_owner_version in session.execute(stmt).all():
+                rows = session.execute(_postgres_claim(by_id), params).all()
+                claimed = [outbox_record(row) for row, was_stale in rows if not was_stale]
+                claimed.sort(key=lambda r: (r.next_attempt_at, r.created_at))
+                return claimed
+            claimed = []
+            candidates = session.execute(_claim_candidates(by_id), params).all()
+            for row_id, origin, row_owner_version, current_owner_version in candidates:
                 stale = (
                     origin == OutboxOrigin.BOT
                     and current_owner_version is not None
@@ -145,37 +207,53 @@ class Outbox(TenantRepo):
                     claimed.append(outbox_record(won))
             return claimed
 
-    def mark_sent(self, outbox_id: uuid.UUID, *, provider_message_id: str | None = None) -> OutboxRecord:
-        def apply(row: OutboxRow, now: datetime) -> None:
-            row.sent_at = now
-            row.provider_message_id = provider_message_id
-            row.last_error = None
+    def mark_sent(
+        self,
+        outbox_id: uuid.UUID,
+        *,
+        provider_message_id: str | None = None,
+        record_transcript: bool = False,
+        text: str | None = None,
+        media: dict[str, object] | None = None,
+    ) -> OutboxRecord:
+        """The provider accepted the row.
 
-        return self._move(outbox_id, OutboxStatus.SENT, apply)
+        With ``record_transcript`` the message sent (``text``, ``media``) is appended to the row's
+        conversation in the SAME transaction, as :meth:`Messages.record_outbound` would do in a
+        second one (a row without a conversation records nothing).
+        """
+        now = self._now()
+        values = {"sent_at": now, "provider_message_id": provider_message_id, "last_error": None}
+        with self._tx("mark outbox row sent") as session:
+            row = self._move_in(session, outbox_id, OutboxStatus.SENT, values)
+            if record_transcript and row.conversation_id is not None:
+                session.execute(
+                    insert(Message).values(
+                        tenant_id=self.tenant_id,
+                        id=uuid.uuid4(),
+                        conversation_id=row.conversation_id,
+                        direction=Direction.OUT,
+                        provider_message_id=provider_message_id,
+                        text=text,
+                        media=media,
+                        received_at=now,
+                        processed=True,
+                    )
+                )
+            return row
 
     def mark_retry(self, outbox_id: uuid.UUID, *, error: str, retry_at: datetime) -> OutboxRecord:
         """A transient failure: back to ``pending``, due again at ``retry_at``."""
         retry_at = ensure_utc(retry_at, "retry_at")
-
-        def apply(row: OutboxRow, _now: datetime) -> None:
-            row.last_error = error[:MAX_ERROR_LENGTH]
-            row.next_attempt_at = retry_at
-
-        return self._move(outbox_id, OutboxStatus.PENDING, apply)
+        values = {"last_error": error[:MAX_ERROR_LENGTH], "next_attempt_at": retry_at}
+        return self._move(outbox_id, OutboxStatus.PENDING, values)
 
     def mark_failed(self, outbox_id: uuid.UUID, *, error: str) -> OutboxRecord:
         """A permanent failure (or retries exhausted): the row stops here, alert on it."""
-
-        def apply(row: OutboxRow, _now: datetime) -> None:
-            row.last_error = error[:MAX_ERROR_LENGTH]
-
-        return self._move(outbox_id, OutboxStatus.FAILED, apply)
+        return self._move(outbox_id, OutboxStatus.FAILED, {"last_error": error[:MAX_ERROR_LENGTH]})
 
     def cancel(self, outbox_id: uuid.UUID, *, reason: str) -> OutboxRecord:
-        def apply(row: OutboxRow, _now: datetime) -> None:
-            row.last_error = reason[:MAX_ERROR_LENGTH]
-
-        return self._move(outbox_id, OutboxStatus.CANCELLED, apply)
+        return self._move(outbox_id, OutboxStatus.CANCELLED, {"last_error": reason[:MAX_ERROR_LENGTH]})
 
     def find_stuck_sending(self, older_than: timedelta, *, limit: int = 100) -> list[OutboxRecord]:
         """Rows in ``sending`` whose send started more than ``older_than`` ago."""
@@ -243,13 +321,34 @@ class Outbox(TenantRepo):
             raise NotFound("outbox row", self.tenant_id, outbox_id)
         return row
 
-    def _move(
-        self, outbox_id: uuid.UUID, target: OutboxStatus, apply: Callable[[OutboxRow, datetime], None]
-    ) -> OutboxRecord:
+    def _move(self, outbox_id: uuid.UUID, target: OutboxStatus, values: dict[str, Any]) -> OutboxRecord:
         with self._tx(f"mark outbox row {target.value}") as session:
-            row = self._load(session, outbox_id, lock=True)
+            return self._move_in(session, outbox_id, target, values)
+
+    def _move_in(
+        self, session: Session, outbox_id: uuid.UUID, target: OutboxStatus, values: dict[str, Any]
+    ) -> OutboxRecord:
+        """Move the row to ``target`` with ``values`` in one compare-and-set ``UPDATE ... RETURNING``.
+
+        The update only matches a row whose status may go to ``target``; when nothing matches, the
+        row is read to raise :class:`NotFound` or :class:`IllegalTransition` (its status changed
+        since, if at all, only by a concurrent writer: then the update is tried again).
+        """
+        sources = [status for status, targets in OUTBOX_TRANSITIONS.items() if target in targets]
+        while True:
+            moved = session.scalars(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.tenant_id == self.tenant_id,
+                    OutboxRow.id == outbox_id,
+                    OutboxRow.status.in_(sources),
+                )
+                .values(status=target, **values)
+                .returning(OutboxRow)
+                .execution_options(synchronize_session=False)
+            ).one_or_none()
+            if moved is not None:
+                return outbox_record(moved)
+            row = self._load(session, outbox_id)
             check_transition(OUTBOX_TRANSITIONS, "outbox row", outbox_id, row.status, target)
-            row.status = target
-            apply(row, self._now())
-            session.flush()
-            return outbox_record(row)
+            session.expire(row)
