@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import httpx
 
 from channels.chatflow.client import ChatFlowClient, SendResult
 
-__all__ = ["ChatFlowSender", "TextSender"]
+__all__ = ["MEDIA_KINDS", "ChatFlowSender", "MediaSender", "TextSender"]
+
+MEDIA_KINDS = ("image", "doc", "audio")
+"""What the outbox sends as media: ChatFlow's ``send-image``, ``send-doc``, ``send-audio``."""
 
 
 class TextSender(Protocol):
@@ -22,6 +25,15 @@ class TextSender(Protocol):
         self, token: str, instance_id: str, jid: str, text: str, idempotency_key: str
     ) -> SendResult:
         """Send one WhatsApp text; raises :class:`channels.errors.ChatFlowError` subclasses on failure."""
+        ...
+
+
+@runtime_checkable
+class MediaSender(Protocol):
+    def send_media(
+        self, token: str, instance_id: str, jid: str, kind: str, url: str, idempotency_key: str, caption: str
+    ) -> SendResult:
+        """Send one WhatsApp media message (``kind`` in :data:`MEDIA_KINDS`) by public URL."""
         ...
 
 
@@ -61,6 +73,24 @@ class ChatFlowSender:
             )
             state.clients[token] = client
         return state.runner.run(client.send_text(instance_id, jid, text, idempotency_key))
+
+    def send_media(
+        self, token: str, instance_id: str, jid: str, kind: str, url: str, idempotency_key: str, caption: str
+    ) -> SendResult:
+        state = self._state()
+        client = state.clients.get(token)
+        if client is None:
+            client = ChatFlowClient(
+                token, base_url=self.base_url, timeout=self._timeout, transport=self._transport
+            )
+            state.clients[token] = client
+        if kind == "image":
+            return state.runner.run(client.send_image(instance_id, jid, url, idempotency_key, caption))
+        if kind == "doc":
+            return state.runner.run(client.send_doc(instance_id, jid, url, idempotency_key, caption))
+        if kind == "audio":
+            return state.runner.run(client.send_audio(instance_id, jid, url, idempotency_key))
+        raise ValueError(f"media kind {kind!r} is not one of {MEDIA_KINDS}")
 
     def close(self) -> None:
         """Close every thread's clients and loop (call once the worker threads have stopped)."""

@@ -10,6 +10,8 @@ message id, so a re-delivered update is never sent twice).
 from __future__ import annotations
 
 import logging
+import uuid
+from typing import Any
 
 from channels.telegram import Message, Update
 from storage import Channel, HandoverStatus, OutboxDraft, OutboxOrigin
@@ -17,15 +19,15 @@ from workers.handover_desk import enqueue_topic, handover_buttons
 from workers.runtime import Runtime
 from workers.telegram_callbacks import handle_callback
 from workers.telegram_desk import TenantTelegram
+from workers.telegram_media import manager_media, prefetch
 from workers.tenants import TenantRuntime
 
-__all__ = ["MEDIA_NOT_FORWARDED", "handle_update", "manager_name"]
+__all__ = ["MEDIA_UNAVAILABLE", "handle_update", "manager_name"]
 
 log = logging.getLogger("truffles.telegram.updates")
 
-MEDIA_NOT_FORWARDED = (
-    "⚠️ Вложения (фото, документы, голосовые) пока не пересылаются клиенту: отправьте текстом "
-    "или ссылкой. Подпись к вложению клиент получил."
+MEDIA_UNAVAILABLE = (
+    "⚠️ Вложение не отправлено клиенту: {reason}. Отправьте текстом или ссылкой; подпись клиент получил."
 )
 
 
@@ -70,19 +72,48 @@ def _manager_message(rt: Runtime, tenant: TenantRuntime, tg: TenantTelegram, mes
         enqueue_topic(rt, tenant, conversation, f"handover-{handover.id}", intro,
                       buttons=handover_buttons(handover), handover_id=handover.id)  # fmt: skip
     text = message.text if message.text is not None else message.caption
-    has_media = bool(message.photo or message.document or message.voice)
+    key = f"tg-{tg.chat_id}-{message.message_id}"
+    media = manager_media(tg.chat_id, message)
+    if media is not None:
+        problem = _media_problem(rt, media)
+        if problem is None:
+            prefetch(rt, tenant, media)
+            caption = text if media["type"] != "audio" else None
+            payload = {"kind": "media", "jid": conversation.jid, "caption": caption or "", "media": media}
+            _to_customer(rt, tenant, conversation.id, key, payload)
+            if text and caption is None:  # a voice note's caption: WhatsApp audio has none
+                _to_customer(rt, tenant, conversation.id, f"{key}-caption",
+                             {"kind": "text", "jid": conversation.jid, "text": text})  # fmt: skip
+            return "forwarded"
+        note = MEDIA_UNAVAILABLE.format(reason=problem)
+        enqueue_topic(rt, tenant, conversation, f"tg-media-{tg.chat_id}-{message.message_id}", note)
     if text:
-        row = store.outbox.enqueue(
-            OutboxDraft(
-                idempotency_key=f"tg-{tg.chat_id}-{message.message_id}",
-                channel=Channel.CHATFLOW,
-                payload={"kind": "text", "jid": conversation.jid, "text": text},
-                conversation_id=conversation.id,
-                origin=OutboxOrigin.MANAGER,
-            )
+        _to_customer(
+            rt, tenant, conversation.id, key, {"kind": "text", "jid": conversation.jid, "text": text}
         )
-        rt.queue.send_outbox(tenant.id, row.id)
-    if has_media:
-        key = f"tg-media-{tg.chat_id}-{message.message_id}"
-        enqueue_topic(rt, tenant, conversation, key, MEDIA_NOT_FORWARDED)
     return "forwarded" if text else "ignored"
+
+
+def _media_problem(rt: Runtime, media: dict[str, Any]) -> str | None:
+    """Why this file cannot go to WhatsApp (None: it can)."""
+    if rt.media is None:
+        return "пересылка файлов не настроена"
+    size = media.get("size")
+    if isinstance(size, int) and size > rt.media.store.max_bytes:
+        return f"файл больше {rt.media.store.max_bytes // (1024 * 1024)} МБ"
+    return None
+
+
+def _to_customer(
+    rt: Runtime, tenant: TenantRuntime, conversation_id: uuid.UUID, key: str, payload: dict[str, Any]
+) -> None:
+    row = tenant.store.outbox.enqueue(
+        OutboxDraft(
+            idempotency_key=key,
+            channel=Channel.CHATFLOW,
+            payload=payload,
+            conversation_id=conversation_id,
+            origin=OutboxOrigin.MANAGER,
+        )
+    )
+    rt.queue.send_outbox(tenant.id, row.id)

@@ -20,7 +20,8 @@ from channels.errors import (
     snippet,
 )
 from channels.telegram.answers import decode_answer, where_of
-from channels.telegram.types import ForumTopic, InlineKeyboardMarkup, Message, User
+from channels.telegram.files import fetch_file
+from channels.telegram.types import File, ForumTopic, InlineKeyboardMarkup, Message, User
 
 __all__ = ["DEFAULT_TELEGRAM_BASE_URL", "DEFAULT_TIMEOUT_SECONDS", "TelegramClient"]
 
@@ -51,6 +52,7 @@ class TelegramClient:
         if not token:
             raise ValueError("Telegram bot token is empty: set it from the tenant's settings (environment)")
         self._token = token
+        self._file_base = f"{base_url.rstrip('/')}/file/bot{token}/"
         self._http = httpx.AsyncClient(
             base_url=f"{base_url.rstrip('/')}/bot{token}/", transport=transport, timeout=timeout
         )
@@ -179,6 +181,14 @@ class TelegramClient:
         return await self._send_file(
             "sendVoice", "voice", chat_id, voice, caption, message_thread_id, reply_markup, parse_mode
         )
+
+    async def get_file(self, file_id: str) -> File:
+        """Prepare a file for download: its ``file_path`` (valid for at least an hour) and size."""
+        return await self.call("getFile", {"file_id": file_id}, File)
+
+    async def download_file(self, file_path: str, *, max_bytes: int) -> bytes:
+        """The bytes of a file from :meth:`get_file` (``/file/bot<token>/<file_path>``), capped."""
+        return await fetch_file(self._http, self._file_base + file_path, file_path, max_bytes, self._scrub)
 
     async def pin_chat_message(
         self, chat_id: int | str, message_id: int, *, disable_notification: bool = True

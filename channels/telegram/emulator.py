@@ -2,7 +2,7 @@
 
 Bot API: ``POST|GET /bot<token>/<method>`` (JSON, form or query parameters) for getMe, setWebhook,
 deleteWebhook, getWebhookInfo, createForumTopic, editForumTopic, closeForumTopic, reopenForumTopic,
-sendMessage, sendPhoto, sendDocument, sendVoice, pinChatMessage, unpinChatMessage,
+sendMessage, sendPhoto, sendDocument, sendVoice, pinChatMessage, unpinChatMessage, getFile,
 answerCallbackQuery, editMessageReplyMarkup — with Telegram's error codes and descriptions.
 
 Control API (``/_emulator/…``):
@@ -11,12 +11,12 @@ Control API (``/_emulator/…``):
   "title", "is_forum"}``, GET chats/{chat_id} (state as JSON),
   DELETE topics/{chat_id}/{thread_id} (a manager deletes a topic), GET transcript/{chat_id}
   (plain text), GET callbacks (button presses and their answers), GET updates (delivered updates),
-  POST manager/message ``{"token", "chat_id", "message_thread_id", "text", "from"?}`` and
+  POST manager/message ``{"token", "chat_id", "message_thread_id", "text", "from"?, "media"?}``
+  (``media``: ``{"kind": "photo"|"document"|"voice", "data_base64", "mime_type"?, "file_name"?}``;
+  ``getFile`` then answers its ``file_path``, served at ``GET /file/bot<token>/<file_path>``) and
   POST manager/press ``{"token", "chat_id", "message_id", "data" | "text", "from"?}`` (a manager
   acts: the update is POSTed to the bot's webhook with its secret token header).
-
-Run it with ``python -m channels.telegram.emulator --port 8082``.
-"""
+Run it with ``python -m channels.telegram.emulator --port 8082``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ from channels._asgi import (
 )
 from channels.faults import Fault, FaultInjector, parse_fault_spec
 from channels.serving import run_app
-from channels.telegram.emulator_methods import METHODS, render_message
+from channels.telegram.emulator_files import Upload, file_download
+from channels.telegram.emulator_methods import METHODS
+from channels.telegram.emulator_render import render_message
 from channels.telegram.emulator_state import DEFAULT_MANAGER, BotApiError, TelegramWorld
 from channels.telegram.emulator_updates import DeliveredUpdate, UpdateDispatcher
 from channels.telegram.transcript import render_transcript
@@ -71,8 +73,9 @@ class _NewBot(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class _ManagerMessage(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     token: str
     chat_id: int
-    text: str
+    text: str = ""
     message_thread_id: int | None = None
+    media: Upload | None = None
     from_: User | None = msgspec.field(default=None, name="from")
 
 
@@ -132,6 +135,8 @@ class TelegramEmulator:
         parts = request.path.strip("/").split("/")
         if len(parts) == 2 and parts[0].startswith("bot"):
             return await self._bot_call(parts[0][3:], parts[1], request, receive)
+        if len(parts) >= 3 and parts[0] == "file" and parts[1].startswith("bot") and request.method == "GET":
+            return file_download(self.world, parts[1][3:], "/".join(parts[2:]))
         if parts[0] == "_emulator":
             return await self._control(request.method, parts[1:], request)
         if request.path == "/":
@@ -217,7 +222,7 @@ class TelegramEmulator:
             said = msgspec.json.decode(body, type=_ManagerMessage)
             sender = said.from_ or DEFAULT_MANAGER
             return await self.dispatcher.manager_message(
-                said.token, said.chat_id, said.message_thread_id, said.text, sender
+                said.token, said.chat_id, said.message_thread_id, said.text, sender, media=said.media
             )
         if action == "press":
             press = msgspec.json.decode(body, type=_ManagerPress)

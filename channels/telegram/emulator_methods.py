@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 
+from channels.telegram.emulator_files import get_file
+from channels.telegram.emulator_render import render_message
 from channels.telegram.emulator_state import (
     DEFAULT_TOPIC_COLOR,
     TOPIC_ID_INVALID,
@@ -20,13 +22,8 @@ from channels.telegram.emulator_state import (
 )
 from channels.telegram.types import (
     CALLBACK_DATA_MAX_BYTES,
-    Document,
     ForumTopic,
-    ForumTopicCreated,
     InlineKeyboardMarkup,
-    Message,
-    PhotoSize,
-    Voice,
     WebhookInfo,
 )
 
@@ -107,28 +104,6 @@ def _thread(chat: ChatState, params: dict[str, Any]) -> int | None:
     if thread_id is not None:
         chat.live_topic(thread_id)
     return thread_id
-
-
-def render_message(chat: ChatState, stored: StoredMessage) -> Message:
-    """The full Bot API view of a stored message, media included."""
-    message = chat.to_message(stored)
-    ref, unique = stored.media_ref or "", f"u{stored.message_id}"
-    if stored.media_kind == "photo":
-        return msgspec.structs.replace(
-            message, photo=[PhotoSize(file_id=ref, file_unique_id=unique, width=1280, height=960)]
-        )
-    if stored.media_kind == "document":
-        name = ref.rsplit("/", 1)[-1] or "file"
-        return msgspec.structs.replace(
-            message, document=Document(file_id=ref, file_unique_id=unique, file_name=name)
-        )
-    if stored.media_kind == "voice":
-        return msgspec.structs.replace(message, voice=Voice(file_id=ref, file_unique_id=unique, duration=1))
-    if stored.service == "forum_topic_created":
-        topic = chat.topics[stored.message_id]
-        created = ForumTopicCreated(name=topic.name, icon_color=topic.icon_color)
-        return msgspec.structs.replace(message, forum_topic_created=created)
-    return message
 
 
 def get_me(world: TelegramWorld, bot: BotState, params: dict[str, Any]) -> object:
@@ -295,6 +270,7 @@ METHODS: dict[str, MethodHandler] = {
     "pinChatMessage": pin_chat_message,
     "unpinChatMessage": unpin_chat_message,
     "answerCallbackQuery": answer_callback_query,
+    "getFile": get_file,
     "editMessageReplyMarkup": edit_message_reply_markup,
 }
 """Bot API method name (case-insensitive in Telegram; exact here) -> handler."""

@@ -19,6 +19,7 @@ __all__ = [
     "BotState",
     "CallbackRecord",
     "ChatState",
+    "StoredFile",
     "StoredMessage",
     "TelegramWorld",
     "Topic",
@@ -41,6 +42,18 @@ class BotApiError(Exception):
         super().__init__(f"{code} {description}")
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file a manager uploaded: ``getFile`` by ``file_id``, download by ``file_path`` (same bot)."""
+
+    file_id: str
+    file_path: str
+    token: str
+    data: bytes
+    mime_type: str | None = None
+    file_name: str | None = None
+
+
 @dataclass
 class StoredMessage:
     message_id: int
@@ -51,6 +64,7 @@ class StoredMessage:
     caption: str | None = None
     media_kind: str | None = None
     media_ref: str | None = None
+    media_file: StoredFile | None = None
     reply_markup: InlineKeyboardMarkup | None = None
     service: str | None = None
 
@@ -157,6 +171,7 @@ class TelegramWorld:
         self.bots: dict[str, BotState] = {}
         self.chats: dict[int, ChatState] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
+        self.files: dict[str, StoredFile] = {}
 
     def now(self) -> int:
         return int(self.clock())
@@ -225,3 +240,4 @@ class TelegramWorld:
         self.bots.clear()
         self.chats.clear()
         self.callbacks.clear()
+        self.files.clear()

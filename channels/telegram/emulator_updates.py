@@ -10,7 +10,8 @@ import httpx
 import msgspec
 
 from channels.errors import snippet
-from channels.telegram.emulator_methods import render_message
+from channels.telegram.emulator_files import Upload, upload
+from channels.telegram.emulator_render import render_message
 from channels.telegram.emulator_state import (
     DEFAULT_MANAGER,
     BotApiError,
@@ -50,18 +51,34 @@ class UpdateDispatcher:
         self.delivered: list[DeliveredUpdate] = []
 
     async def manager_message(
-        self, token: str, chat_id: int, thread_id: int | None, text: str, sender: User = DEFAULT_MANAGER
+        self,
+        token: str,
+        chat_id: int,
+        thread_id: int | None,
+        text: str,
+        sender: User = DEFAULT_MANAGER,
+        *,
+        media: Upload | None = None,
     ) -> DeliveredUpdate:
-        """A manager writes ``text`` in a topic (or the General topic when ``thread_id`` is None)."""
+        """A manager writes ``text`` in a topic (or the General topic when ``thread_id`` is None).
+
+        With ``media`` the manager sends a photo, document or voice note and ``text`` is its caption.
+        """
         bot = self._webhook_bot(token)
         chat = self.world.chat(chat_id)
         if thread_id is not None:
             chat.live_topic(thread_id)
-        if not text.strip():
+        if media is None and not text.strip():
             raise BotApiError(400, "Bad Request: a manager message needs text")
-        stored = chat.add_message(
-            lambda mid: StoredMessage(mid, thread_id, sender, self.world.now(), text=text)
-        )
+        file = upload(self.world, token, media) if media is not None else None
+
+        def build(mid: int) -> StoredMessage:
+            if file is None or media is None:
+                return StoredMessage(mid, thread_id, sender, self.world.now(), text=text)
+            return StoredMessage(mid, thread_id, sender, self.world.now(), caption=text or None,
+                                 media_kind=media.kind, media_ref=file.file_id, media_file=file)  # fmt: skip
+
+        stored = chat.add_message(build)
         update = Update(update_id=self._next_update_id(bot), message=render_message(chat, stored))
         return await self._deliver(bot, update)
 

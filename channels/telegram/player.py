@@ -11,6 +11,7 @@ Update to the webhook the bot registered with ``setWebhook`` (with the secret to
 
 from __future__ import annotations
 
+import base64
 from types import TracebackType
 from typing import Any, Self
 
@@ -67,6 +68,23 @@ class ManagerPlayer:
     async def say(self, thread_id: int | None, text: str) -> DeliveredUpdate:
         """Write ``text`` in a topic; returns the update and the webhook's answer."""
         body = {"token": self.token, "chat_id": self.chat_id, "message_thread_id": thread_id, "text": text}
+        return await self._act("/_emulator/manager/message", body)
+
+    async def send_media(
+        self,
+        thread_id: int | None,
+        kind: str,
+        data: bytes,
+        *,
+        caption: str = "",
+        mime_type: str | None = None,
+        file_name: str | None = None,
+    ) -> DeliveredUpdate:
+        """Send a ``photo``, ``document`` or ``voice`` (these bytes) in a topic, with a caption."""
+        media = {"kind": kind, "data_base64": base64.b64encode(data).decode("ascii"),
+                 "mime_type": mime_type, "file_name": file_name}  # fmt: skip
+        body = {"token": self.token, "chat_id": self.chat_id, "message_thread_id": thread_id,
+                "text": caption, "media": {k: v for k, v in media.items() if v is not None}}  # fmt: skip
         return await self._act("/_emulator/manager/message", body)
 
     async def press(

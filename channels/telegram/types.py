@@ -18,6 +18,7 @@ __all__ = [
     "CallbackQuery",
     "Chat",
     "Document",
+    "File",
     "ForumTopic",
     "ForumTopicCreated",
     "InlineKeyboardButton",
@@ -109,6 +110,15 @@ class Voice(_TgObject, frozen=True):
     duration: int
     mime_type: str | None = None
     file_size: int | None = None
+
+
+class File(_TgObject, frozen=True):
+    """The result of ``getFile``: download it from ``/file/bot<token>/<file_path>``."""
+
+    file_id: str
+    file_unique_id: str
+    file_size: int | None = None
+    file_path: str | None = None
 
 
 class ForumTopicCreated(_TgObject, frozen=True):
