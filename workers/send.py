@@ -18,7 +18,6 @@ from channels.errors import DeliveryError
 from storage import Channel, NotFound, OutboxRecord, OutboxStatus
 from workers.alerts import Alert
 from workers.runtime import Runtime
-from workers.send_media import deliver_media, media_of
 from workers.telegram_outbox import deliver_telegram
 from workers.tenants import TenantRuntime
 
@@ -57,17 +56,13 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
         return _failed(rt, tenant, row, exc)
     except ValueError as exc:  # an unusable row (no token, empty text, bad payload): permanent
         return _give_up(rt, tenant, row, f"unsendable row: {exc}")
-    tenant.store.outbox.mark_sent(row.id, provider_message_id=result)
-    if row.conversation_id is not None and row.channel == Channel.CHATFLOW:
-        if row.payload.get("kind") == "media":
-            tenant.store.messages.record_outbound(
-                row.conversation_id, str(row.payload.get("caption") or "") or None,
-                provider_message_id=result, media=media_of(row.payload),
-            )  # fmt: skip
-        else:
-            tenant.store.messages.record_outbound(
-                row.conversation_id, str(row.payload.get("text", "")), provider_message_id=result
-            )
+    # The status and the transcript row (ChatFlow rows of a conversation) commit together.
+    transcript = row.conversation_id is not None and row.channel == Channel.CHATFLOW
+    text: str | None = str(row.payload.get("text", ""))
+    media: dict[str, object] | None = None
+    tenant.store.outbox.mark_sent(
+        row.id, provider_message_id=result, record_transcript=transcript, text=text, media=media
+    )
     rt.telemetry.sends.labels(tenant.id, "sent").inc()
     rt.telemetry.send_seconds.labels(tenant.id).observe((rt.now() - row.created_at).total_seconds())
     return OutboxStatus.SENT
@@ -77,16 +72,14 @@ def _deliver(tenant: TenantRuntime, row: OutboxRecord, rt: Runtime) -> str | Non
     if row.channel == Channel.TELEGRAM:
         return deliver_telegram(rt, tenant, row)
     payload = row.payload
-    if payload.get("kind", "text") not in ("text", "media"):
-        raise ValueError(f"payload kind {payload.get('kind')!r} is not supported (only 'text', 'media')")
+    if payload.get("kind", "text") != "text":
+        raise ValueError(f"payload kind {payload.get('kind')!r} is not supported yet (only 'text')")
     if not tenant.chatflow_token:
         raise ValueError(
             f"tenant {tenant.id!r} has no ChatFlow token: set the env var of channels.chatflow.token_env "
             f"({tenant.pack.source.tenant.channels.chatflow.token_env or 'unset'})"
         )
     instance = str(payload.get("instance_id") or tenant.chatflow_instance_id)
-    if payload.get("kind") == "media":
-        return deliver_media(rt, tenant, row, tenant.chatflow_token, instance)
     result = rt.sender.send_text(
         tenant.chatflow_token,
         instance,
