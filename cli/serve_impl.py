@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+import msgspec
 import uvicorn
 
 from api.app import create_app
@@ -112,6 +113,7 @@ def serve(args: argparse.Namespace) -> int:
     base_url = settings.public_base_url
     if not os.environ.get("TRUFFLES_PUBLIC_BASE_URL"):
         base_url = f"http://{settings.host}:{settings.port}"
+        settings = msgspec.structs.replace(settings, public_base_url=base_url)  # signed media URLs
     with _embedded(settings, not args.no_migrate) as (rt, _emulator, overrides):
         for tenant in rt.tenants.all():
             secret = overrides.get(tenant.id, {}).get("webhook_secret")
