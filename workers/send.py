@@ -18,6 +18,7 @@ from channels.errors import DeliveryError
 from storage import Channel, NotFound, OutboxRecord, OutboxStatus
 from workers.alerts import Alert
 from workers.runtime import Runtime
+from workers.send_media import deliver_media, media_of
 from workers.telegram_outbox import deliver_telegram
 from workers.tenants import TenantRuntime
 
@@ -60,6 +61,8 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
     transcript = row.conversation_id is not None and row.channel == Channel.CHATFLOW
     text: str | None = str(row.payload.get("text", ""))
     media: dict[str, object] | None = None
+    if row.payload.get("kind") == "media":  # the transcript keeps the caption and the file's description
+        text, media = str(row.payload.get("caption") or "") or None, media_of(row.payload)
     tenant.store.outbox.mark_sent(
         row.id, provider_message_id=result, record_transcript=transcript, text=text, media=media
     )
@@ -72,14 +75,16 @@ def _deliver(tenant: TenantRuntime, row: OutboxRecord, rt: Runtime) -> str | Non
     if row.channel == Channel.TELEGRAM:
         return deliver_telegram(rt, tenant, row)
     payload = row.payload
-    if payload.get("kind", "text") != "text":
-        raise ValueError(f"payload kind {payload.get('kind')!r} is not supported yet (only 'text')")
+    if payload.get("kind", "text") not in ("text", "media"):
+        raise ValueError(f"payload kind {payload.get('kind')!r} is not supported (only 'text', 'media')")
     if not tenant.chatflow_token:
         raise ValueError(
             f"tenant {tenant.id!r} has no ChatFlow token: set the env var of channels.chatflow.token_env "
             f"({tenant.pack.source.tenant.channels.chatflow.token_env or 'unset'})"
         )
     instance = str(payload.get("instance_id") or tenant.chatflow_instance_id)
+    if payload.get("kind") == "media":
+        return deliver_media(rt, tenant, row, tenant.chatflow_token, instance)
     result = rt.sender.send_text(
         tenant.chatflow_token,
         instance,
