@@ -28,6 +28,7 @@ from channels.chatflow.player import CustomerPlayer
 from channels.serving import serve_in_thread
 from config.compile.compiled import CompiledPack
 from config.settings import ServiceSettings, SettingsError, load_settings
+from workers.heartbeat import HeartbeatWatch
 from workers.runtime import Runtime
 from workers.service import WorkerPool, build_runtime, load_packs
 from workers.telemetry import serve_metrics
@@ -120,6 +121,7 @@ def serve(args: argparse.Namespace) -> int:
             shown = f" (generated local secret: {secret})" if secret else ""
             print(f"tenant {tenant.id}: POST {base_url}/webhooks/chatflow/{tenant.id}{shown}")
         print(f"OpenAPI: {base_url}/schema")
+        watch = _heartbeat_watch(rt)
         uvicorn.run(
             create_app(rt, environ=environ),
             host=settings.host,
@@ -127,7 +129,26 @@ def serve(args: argparse.Namespace) -> int:
             log_level="info",
             access_log=False,
         )
+        if watch is not None:
+            watch.stop()
     return 0
+
+
+def _heartbeat_watch(rt: Runtime) -> HeartbeatWatch | None:
+    """The API process watches the workers' heartbeats and tells the ops chat when they fall silent."""
+    if rt.heartbeats is None:
+        return None
+    notify = None
+    desk = rt.telegram
+    if desk is not None and desk.ops is not None:
+        ops = desk.ops
+
+        def notify(text: str) -> None:
+            desk.gateway.run(ops.token, lambda client: client.send_message(ops.chat_id, text))
+
+    watch = HeartbeatWatch(rt.heartbeats, rt.alerts, notify=notify)
+    watch.start()
+    return watch
 
 
 def worker(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import redis
 from config.settings import ServiceSettings
 from storage import ConversationRecord, Database, MessageRecord
 from workers.alerts import AlertSink
+from workers.heartbeat import Heartbeats
 from workers.locks import Locks, MemoryLocks, RedisLocks
 from workers.media_links import MediaLinks
 from workers.queue import TaskQueue
@@ -77,6 +78,8 @@ class Runtime:
     """The managers' Telegram desk (issue 6); None when no tenant has a bot configured."""
     media: MediaLinks | None = None
     """Media we send (store + signed URLs); None when no media secret is configured."""
+    heartbeats: Heartbeats | None = None
+    """Where worker processes report they are alive (Redis when configured, else in-process)."""
     _locks: dict[str, Locks] = field(default_factory=dict)
     _locks_mutex: threading.Lock = field(default_factory=threading.Lock)
 

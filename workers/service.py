@@ -23,6 +23,7 @@ from storage import Database, open_database, upgrade_to_head
 from workers.actors import declare_actors
 from workers.alerts import AlertSink, LogAlerts
 from workers.handover_desk import TelegramForward
+from workers.heartbeat import MemoryHeartbeats, RedisHeartbeats
 from workers.media_links import build_media_links
 from workers.queue import BROKER_NAMESPACE, TaskQueue, make_broker
 from workers.runtime import Runtime, utcnow
@@ -128,6 +129,7 @@ def build_runtime(
         clock=clock,
         telegram=desk,
         media=build_media_links(settings, os.environ if environ is None else environ),
+        heartbeats=RedisHeartbeats(client) if client is not None else MemoryHeartbeats(),
     )
     if desk is not None:
         rt.manager_forward = TelegramForward(rt)

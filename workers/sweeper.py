@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from storage import StorageError
+from workers.heartbeat import worker_id
 from workers.locks import hold
 from workers.reminders import run_handover_clock
 from workers.runtime import Runtime
@@ -109,8 +110,11 @@ class Sweeper:
     def _loop(self) -> None:
         locks = self._rt.locks_for(SWEEP_LOCK_NAMESPACE)
         next_prune = time.monotonic()
+        me = worker_id()
         while not self._stop.wait(self._interval):
             try:
+                if self._rt.heartbeats is not None:
+                    self._rt.heartbeats.beat(me, time.time())
                 with hold(locks, "sweep", self._interval) as got:
                     if got:
                         prune = time.monotonic() >= next_prune
