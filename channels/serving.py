@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -62,3 +63,14 @@ def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Ite
         server.should_exit = True
         thread.join(timeout=SHUTDOWN_GRACE_SECONDS + 5)
         sock.close()
+
+
+def emulator_main(
+    description: str, make_app: Callable[[], ASGIApp], default_port: int, argv: list[str] | None = None
+) -> None:
+    """``python -m channels.<provider>.emulator [--host H] [--port P]``: serve a fresh emulator."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    args = parser.parse_args(argv)
+    run_app(make_app(), host=args.host, port=args.port)

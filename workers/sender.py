@@ -6,13 +6,12 @@ token, so connections are pooled per thread and nothing crosses loops.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Protocol, runtime_checkable
 
 import httpx
 
 from channels.chatflow.client import ChatFlowClient, SendResult
+from workers.thread_clients import ThreadClients
 
 __all__ = ["MEDIA_KINDS", "ChatFlowSender", "MediaSender", "TextSender"]
 
@@ -37,12 +36,6 @@ class MediaSender(Protocol):
         ...
 
 
-class _ThreadState:
-    def __init__(self) -> None:
-        self.runner = asyncio.Runner()
-        self.clients: dict[str, ChatFlowClient] = {}
-
-
 class ChatFlowSender:
     """A :class:`TextSender` over :class:`ChatFlowClient` (the real ChatFlow or the emulator).
 
@@ -58,54 +51,27 @@ class ChatFlowSender:
         self.base_url = base_url
         self._timeout = timeout
         self._transport = transport
-        self._local = threading.local()
-        self._all: list[_ThreadState] = []
-        self._mutex = threading.Lock()
+        self._clients: ThreadClients[ChatFlowClient] = ThreadClients(
+            lambda token: ChatFlowClient(token, base_url=base_url, timeout=timeout, transport=transport)
+        )
 
     def send_text(
         self, token: str, instance_id: str, jid: str, text: str, idempotency_key: str
     ) -> SendResult:
-        state = self._state()
-        client = state.clients.get(token)
-        if client is None:
-            client = ChatFlowClient(
-                token, base_url=self.base_url, timeout=self._timeout, transport=self._transport
-            )
-            state.clients[token] = client
-        return state.runner.run(client.send_text(instance_id, jid, text, idempotency_key))
+        return self._clients.run(token, lambda c: c.send_text(instance_id, jid, text, idempotency_key))
 
     def send_media(
         self, token: str, instance_id: str, jid: str, kind: str, url: str, idempotency_key: str, caption: str
     ) -> SendResult:
-        state = self._state()
-        client = state.clients.get(token)
-        if client is None:
-            client = ChatFlowClient(
-                token, base_url=self.base_url, timeout=self._timeout, transport=self._transport
-            )
-            state.clients[token] = client
+        key = idempotency_key
         if kind == "image":
-            return state.runner.run(client.send_image(instance_id, jid, url, idempotency_key, caption))
+            return self._clients.run(token, lambda c: c.send_image(instance_id, jid, url, key, caption))
         if kind == "doc":
-            return state.runner.run(client.send_doc(instance_id, jid, url, idempotency_key, caption))
+            return self._clients.run(token, lambda c: c.send_doc(instance_id, jid, url, key, caption))
         if kind == "audio":
-            return state.runner.run(client.send_audio(instance_id, jid, url, idempotency_key))
+            return self._clients.run(token, lambda c: c.send_audio(instance_id, jid, url, key))
         raise ValueError(f"media kind {kind!r} is not one of {MEDIA_KINDS}")
 
     def close(self) -> None:
         """Close every thread's clients and loop (call once the worker threads have stopped)."""
-        with self._mutex:
-            states, self._all = self._all, []
-        for state in states:
-            for client in state.clients.values():
-                state.runner.run(client.aclose())
-            state.runner.close()
-
-    def _state(self) -> _ThreadState:
-        state: _ThreadState | None = getattr(self._local, "state", None)
-        if state is None:
-            state = _ThreadState()
-            self._local.state = state
-            with self._mutex:
-                self._all.append(state)
-        return state
+        self._clients.close()

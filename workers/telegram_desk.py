@@ -7,9 +7,7 @@ worker threads (one event loop and one client per token per thread), like the Ch
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -18,6 +16,7 @@ import httpx
 
 from channels.telegram import DEFAULT_TELEGRAM_BASE_URL, TelegramClient
 from config.compile.compiled import CompiledPack
+from workers.thread_clients import ThreadClients
 
 __all__ = ["OpsTarget", "TelegramDesk", "TelegramGateway", "TenantTelegram", "build_desk", "tenant_telegram"]
 
@@ -77,12 +76,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class _ThreadState:
-    def __init__(self) -> None:
-        self.runner = asyncio.Runner()
-        self.clients: dict[str, TelegramClient] = {}
-
-
 class TelegramGateway:
     """Run Bot API calls synchronously from any thread."""
 
@@ -94,40 +87,17 @@ class TelegramGateway:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url
-        self._timeout = timeout
-        self._transport = transport
-        self._local = threading.local()
-        self._all: list[_ThreadState] = []
-        self._mutex = threading.Lock()
+        self._clients: ThreadClients[TelegramClient] = ThreadClients(
+            lambda token: TelegramClient(token, base_url=base_url, timeout=timeout, transport=transport)
+        )
 
     def run(self, token: str, call: Callable[[TelegramClient], Awaitable[T]]) -> T:
         """``call(client)`` with this thread's client for ``token``; raises ``TelegramError``."""
-        state: _ThreadState | None = getattr(self._local, "state", None)
-        if state is None:
-            state = _ThreadState()
-            self._local.state = state
-            with self._mutex:
-                self._all.append(state)
-        client = state.clients.get(token)
-        if client is None:
-            client = TelegramClient(
-                token, base_url=self.base_url, timeout=self._timeout, transport=self._transport
-            )
-            state.clients[token] = client
-
-        async def _go() -> T:
-            return await call(client)
-
-        return state.runner.run(_go())
+        return self._clients.run(token, call)
 
     def close(self) -> None:
         """Close every client and loop; only call when no thread uses the gateway any more."""
-        with self._mutex:
-            states, self._all = self._all, []
-        for state in states:
-            for client in state.clients.values():
-                state.runner.run(client.aclose())
-            state.runner.close()
+        self._clients.close()
 
 
 class TelegramDesk:

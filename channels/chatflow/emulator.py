@@ -14,7 +14,6 @@ assert "delivered exactly once". Run it with ``python -m channels.chatflow.emula
 
 from __future__ import annotations
 
-import argparse
 import re
 import time
 from collections import Counter
@@ -37,7 +36,7 @@ from channels._asgi import (
     wait_for_disconnect,
 )
 from channels.faults import FaultInjector, parse_fault_spec
-from channels.serving import run_app
+from channels.serving import emulator_main, run_app
 
 __all__ = [
     "API_PREFIX",
@@ -249,11 +248,7 @@ def run_chatflow_emulator(host: str = "127.0.0.1", port: int = DEFAULT_EMULATOR_
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m channels.chatflow.emulator [--host H] [--port P]``."""
-    parser = argparse.ArgumentParser(description="Local ChatFlow emulator")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=DEFAULT_EMULATOR_PORT)
-    args = parser.parse_args(argv)
-    run_chatflow_emulator(args.host, args.port)
+    emulator_main("Local ChatFlow emulator", create_chatflow_emulator_app, DEFAULT_EMULATOR_PORT, argv)
 
 
 if __name__ == "__main__":

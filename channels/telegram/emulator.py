@@ -20,7 +20,6 @@ Run it with ``python -m channels.telegram.emulator --port 8082``."""
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Collection
 from typing import Any
@@ -44,7 +43,7 @@ from channels._asgi import (
     wait_for_disconnect,
 )
 from channels.faults import Fault, FaultInjector, parse_fault_spec
-from channels.serving import run_app
+from channels.serving import emulator_main, run_app
 from channels.telegram.emulator_files import Upload, file_download
 from channels.telegram.emulator_methods import METHODS
 from channels.telegram.emulator_render import render_message
@@ -289,11 +288,9 @@ def run_telegram_emulator(host: str = "127.0.0.1", port: int = DEFAULT_EMULATOR_
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m channels.telegram.emulator [--host H] [--port P]``."""
-    parser = argparse.ArgumentParser(description="Local Telegram Bot API emulator")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=DEFAULT_EMULATOR_PORT)
-    args = parser.parse_args(argv)
-    run_telegram_emulator(args.host, args.port)
+    emulator_main(
+        "Local Telegram Bot API emulator", create_telegram_emulator_app, DEFAULT_EMULATOR_PORT, argv
+    )
 
 
 if __name__ == "__main__":
