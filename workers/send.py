@@ -67,6 +67,14 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
         row.id, provider_message_id=result, record_transcript=transcript, text=text, media=media
     )
     rt.telemetry.sends.labels(tenant.id, "sent").inc()
+    log.info(
+        "tenant=%s outbox=%s sent via %s (attempt %d)",
+        tenant.id,
+        row.id,
+        row.channel.value,
+        row.attempts,
+        extra={"event": "outbox.sent"},
+    )
     rt.telemetry.send_seconds.labels(tenant.id).observe((rt.now() - row.created_at).total_seconds())
     return OutboxStatus.SENT
 
@@ -125,6 +133,14 @@ def _failed(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, exc: Delivery
 def _give_up(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, error: str) -> OutboxStatus:
     tenant.store.outbox.mark_failed(row.id, error=error)
     rt.telemetry.sends.labels(tenant.id, "failed").inc()
+    log.error(
+        "tenant=%s outbox=%s via %s failed for good: %s",
+        tenant.id,
+        row.id,
+        row.channel.value,
+        error,
+        extra={"event": "outbox.failed"},
+    )
     if row.payload.get("kind") == "ops":  # an undeliverable alert must not raise another alert
         log.error("tenant=%s ops alert %s not delivered: %s", tenant.id, row.id, error)
         return OutboxStatus.FAILED
