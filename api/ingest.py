@@ -17,6 +17,7 @@ from api.errors import BadPayload, StoreFailed
 from channels.chatflow.inbound import InboundMessage, parse_inbound
 from channels.errors import ChannelPayloadError, InboundIgnored
 from storage import InboundDraft, StaleWrite, StorageError
+from storage.log_context import correlation_id_for, log_context
 from workers.alerts import Alert
 from workers.runtime import Runtime
 from workers.tenants import TenantRuntime
@@ -48,6 +49,14 @@ def ingest(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, body: bytes) ->
     except ChannelPayloadError as exc:
         log.warning("tenant=%s webhook rejected: %s", tenant.id, exc)
         raise BadPayload(str(exc), field=exc.field) from None
+    # Every line from here on (and every task enqueued) carries this message's correlation id.
+    with log_context(
+        tenant=tenant.id, correlation_id=correlation_id_for(tenant.id, message.provider_message_id)
+    ):
+        return _accept(rt, ports, tenant, message)
+
+
+def _accept(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, message: InboundMessage) -> IngestResult:
     dedup = ports.dedup(tenant.id)
     seen = dedup.begin(message.provider_message_id)
     if seen == "stored":
@@ -88,11 +97,12 @@ def ingest(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, body: bytes) ->
             exc,
         )
     log.info(
-        "tenant=%s stored %s %s from %s",
+        "tenant=%s webhook accepted: stored %s %s from %s",
         tenant.id,
         message.message_type,
         message.provider_message_id,
         message.masked_sender,
+        extra={"event": "webhook.accepted"},
     )
     return IngestResult("stored", message.provider_message_id)
 

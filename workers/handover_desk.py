@@ -23,6 +23,7 @@ from storage import (
     OutboxDraft,
     OutboxOrigin,
 )
+from storage.log_context import with_correlation
 from workers.runtime import Runtime
 from workers.telegram_outbox import Buttons, topic_payload
 from workers.tenants import TenantRuntime
@@ -95,7 +96,9 @@ def enqueue_topic(
         OutboxDraft(
             idempotency_key=key,
             channel=Channel.TELEGRAM,
-            payload=topic_payload(conversation.customer_id, text, buttons=buttons, handover_id=handover_id),
+            payload=with_correlation(
+                topic_payload(conversation.customer_id, text, buttons=buttons, handover_id=handover_id)
+            ),
             conversation_id=conversation.id,
             origin=OutboxOrigin.SYSTEM,
         )

@@ -19,6 +19,7 @@ import msgspec
 
 from engine import ConversationState, Decision, decide
 from storage import Channel, ConversationRecord, MessageRecord, OutboxDraft, OutboxOrigin, Owner, StaleWrite
+from storage.log_context import correlation_id_for, log_context, with_correlation
 from workers.effects import apply_effects
 from workers.handover_desk import announce_effects
 from workers.locks import hold
@@ -67,6 +68,21 @@ def _turn(rt: Runtime, tenant: TenantRuntime, conversation_id: uuid.UUID) -> Tur
     pending = store.messages.unprocessed(conversation_id)
     if not pending:
         return None
+    # The turn answers its last message: its correlation id marks the decision, the reply and the cards.
+    with log_context(tenant=tenant.id, correlation_id=_correlation(tenant.id, pending[-1])):
+        return _pending_turn(rt, tenant, conversation_id, pending)
+
+
+def _correlation(tenant_id: str, message: MessageRecord) -> str | None:
+    if message.provider_message_id is None:
+        return None
+    return correlation_id_for(tenant_id, message.provider_message_id)
+
+
+def _pending_turn(
+    rt: Runtime, tenant: TenantRuntime, conversation_id: uuid.UUID, pending: Sequence[MessageRecord]
+) -> TurnReport | None:
+    store = tenant.store
     now = rt.now()
     wait = tenant.coalesce_seconds - (now - pending[-1].received_at).total_seconds()
     if wait > WINDOW_EPSILON_SECONDS:
@@ -198,7 +214,9 @@ def _outbox(
         OutboxDraft(
             idempotency_key=reply_key(last.id),
             channel=Channel.CHATFLOW,
-            payload={"kind": "text", "jid": conversation.jid, "text": reply, "reply_to": str(last.id)},
+            payload=with_correlation(
+                {"kind": "text", "jid": conversation.jid, "text": reply, "reply_to": str(last.id)}
+            ),
             conversation_id=conversation.id,
             # The reply announcing a hand-over must survive the ownership change it causes.
             origin=OutboxOrigin.SYSTEM if hands_over else OutboxOrigin.BOT,
@@ -245,11 +263,14 @@ def _observe(
     rt.telemetry.turns.labels(tenant.id, action).inc()
     latency = (now - pending[-1].received_at).total_seconds() - tenant.coalesce_seconds
     rt.telemetry.decide_seconds.labels(tenant.id).observe(max(0.0, latency))
+    merged = [c for c in (_correlation(tenant.id, m) for m in pending[:-1]) if c]
     log.info(
-        "tenant=%s turn of %d message(s): %s/%s (%s)",
+        "tenant=%s decision made, turn of %d message(s)%s: %s/%s (%s)",
         tenant.id,
         len(pending),
+        f" (also answers {', '.join(merged)})" if merged else "",
         action,
         decision.get("intent"),
         decision.get("reason"),
+        extra={"event": "turn.decided"},
     )

@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from storage import StorageError
+from storage import OutboxRecord, StorageError
+from storage.log_context import CORRELATION_KEY, correlation_id_for, log_context
 from workers.heartbeat import worker_id
 from workers.locks import hold
 from workers.reminders import run_handover_clock
@@ -71,23 +72,33 @@ def _sweep_tenant(rt: Runtime, tenant: TenantRuntime, report: SweepReport) -> No
     settings = rt.settings
     store = tenant.store
     inbound_age = timedelta(seconds=tenant.coalesce_seconds + settings.stuck_inbound_grace_seconds)
-    conversations = {m.conversation_id for m in store.messages.find_stuck_inbound(inbound_age)}
-    for conversation_id in conversations:
-        rt.queue.process_conversation(tenant.id, conversation_id)
+    stuck = {m.conversation_id: m for m in store.messages.find_stuck_inbound(inbound_age)}
+    conversations = set(stuck)
+    for conversation_id, message in stuck.items():
+        found = message.provider_message_id
+        with log_context(correlation_id=correlation_id_for(tenant.id, found) if found else None):
+            rt.queue.process_conversation(tenant.id, conversation_id)
         rt.telemetry.swept.labels(tenant.id, "inbound").inc()
     report.inbound += len(conversations)
     released = store.outbox.release_stuck_sending(timedelta(seconds=settings.stuck_sending_seconds))
     overdue = store.outbox.find_overdue_pending(timedelta(seconds=settings.stuck_sending_seconds))
     for row in released:
-        rt.queue.send_outbox(tenant.id, row.id)
+        _resend(rt, tenant, row)
         rt.telemetry.swept.labels(tenant.id, "stuck_sending").inc()
     released_ids = {row.id for row in released}
     for row in overdue:
         if row.id not in released_ids:
-            rt.queue.send_outbox(tenant.id, row.id)
+            _resend(rt, tenant, row)
             rt.telemetry.swept.labels(tenant.id, "overdue").inc()
             report.overdue += 1
     report.stuck_sending += len(released)
+
+
+def _resend(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord) -> None:
+    """Re-enqueue a send under the correlation id its row kept (log lines stay linked)."""
+    found = row.payload.get(CORRELATION_KEY)
+    with log_context(correlation_id=str(found) if found else None):
+        rt.queue.send_outbox(tenant.id, row.id)
 
 
 class Sweeper:

@@ -85,6 +85,14 @@ def deliver_telegram(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord) -> s
     handover_id = row.payload.get("handover_id")
     if handover_id:
         tenant.store.handovers.attach_thread(uuid.UUID(str(handover_id)), thread)
+        log.info(
+            "tenant=%s hand-over card %s posted to Telegram topic %s (message %s)",
+            tenant.id,
+            handover_id,
+            thread,
+            message_id,
+            extra={"event": "handover.card_posted"},
+        )
     return f"{tg.chat_id}:{message_id}"
 
 
