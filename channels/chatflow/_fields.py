@@ -9,10 +9,24 @@ from typing import Any, TypeVar
 
 from channels.errors import ChannelPayloadError
 
-__all__ = ["Layer", "as_bool", "as_datetime", "as_id", "as_number", "as_str", "find", "layers_of", "show"]
+__all__ = [
+    "MAX_ID_CHARS",
+    "Layer",
+    "as_bool",
+    "as_datetime",
+    "as_id",
+    "as_number",
+    "as_str",
+    "clean_text",
+    "find",
+    "layers_of",
+    "show",
+]
 
 _MS_THRESHOLD = 100_000_000_000  # a larger epoch value is in milliseconds
 _MAX_EPOCH_SECONDS = 253_402_300_799  # 9999-12-31
+MAX_ID_CHARS = 200
+"""The longest provider message id we accept (the storage column's width; real ids are ~20-40)."""
 
 Layer = tuple[str, dict[str, Any]]
 T = TypeVar("T")
@@ -48,17 +62,38 @@ def find(layers: list[Layer], keys: tuple[str, ...], convert: Callable[[str, obj
     return None
 
 
+def clean_text(value: str) -> str:
+    """``value`` as every store accepts it: NUL removed, unpaired surrogates replaced by U+FFFD.
+
+    PostgreSQL refuses NUL in text and JSON columns, and no database driver can encode a lone
+    surrogate (``"\\ud800"``); a customer's message must not be refused for either, so both are
+    cleaned here, at the parse boundary, the same way for every backend.
+    """
+    value = value.replace("\x00", "")
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
 def as_id(path: str, value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise ChannelPayloadError(path, "a non-empty string or integer", show(value))
+        found = str(value)
+    elif isinstance(value, str) and clean_text(value).strip():
+        found = clean_text(value).strip()
+    else:
+        raise ChannelPayloadError(path, "a non-empty string or integer", show(value))
+    if len(found) > MAX_ID_CHARS:
+        raise ChannelPayloadError(path, f"an id of at most {MAX_ID_CHARS} characters", show(value))
+    return found
 
 
 def as_str(path: str, value: object) -> str:
     if isinstance(value, str):
-        return value
+        return clean_text(value)
     raise ChannelPayloadError(path, "a string", show(value))
 
 

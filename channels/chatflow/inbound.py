@@ -8,6 +8,7 @@ else with a :class:`~channels.errors.ChannelPayloadError` naming the field and w
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from channels.chatflow._fields import (
     as_id,
     as_number,
     as_str,
+    clean_text,
     find,
     layers_of,
     show,
@@ -37,6 +39,8 @@ TEXT_KEYS = ("message", "text", "body", "content")
 NAME_KEYS = ("sender", "pushName", "push_name", "senderName", "name")
 TIMESTAMP_KEYS = ("timestamp", "messageTimestamp")
 FROM_ME_KEYS = ("fromMe", "from_me")
+MAX_NAME_CHARS = 200
+"""A longer push name is cut to this (the storage column's width); the name is cosmetic."""
 
 _TYPE_ALIASES: dict[str, MessageType] = {
     "text": "text", "chat": "text", "conversation": "text", "extendedtextmessage": "text",
@@ -94,11 +98,28 @@ def parse_inbound(data: bytes, tenant: str) -> InboundMessage:
         InboundIgnored: a valid payload we do not handle (group chat, our own echo).
         ChannelPayloadError: anything malformed; the message names the field and what was expected.
     """
+    return parse_inbound_object(_decode(data), tenant)
+
+
+def _decode(data: bytes) -> object:
+    """JSON → Python values; a lone surrogate escape (``"\\ud83d"`` from a cut emoji) is accepted.
+
+    msgspec refuses unpaired surrogate escapes; the standard library accepts them, so such a body is
+    decoded again with it and the broken character becomes U+FFFD (see ``clean_text``) instead of the
+    whole message being refused. Nesting deeper than the interpreter's recursion limit is a 4xx.
+    """
     try:
-        root = msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
-        raise ChannelPayloadError("$", "a JSON object", f"invalid JSON ({exc})") from exc
-    return parse_inbound_object(root, tenant)
+        try:
+            return msgspec.json.decode(data)
+        except msgspec.DecodeError as exc:
+            if "surrogate" not in str(exc):
+                raise ChannelPayloadError("$", "a JSON object", f"invalid JSON ({exc})") from exc
+            try:
+                return json.loads(data)
+            except ValueError:
+                raise ChannelPayloadError("$", "a JSON object", f"invalid JSON ({exc})") from exc
+    except RecursionError:
+        raise ChannelPayloadError("$", "a JSON object of ordinary depth", "JSON nested too deeply") from None
 
 
 def parse_inbound_object(root: object, tenant: str) -> InboundMessage:
@@ -181,7 +202,7 @@ def _sender_name(layers: list[Layer]) -> str:
         for key in NAME_KEYS:
             value = obj.get(key)
             if isinstance(value, str):
-                return value.strip()
+                return clean_text(value).strip()[:MAX_NAME_CHARS]
     return ""
 
 

@@ -204,3 +204,7 @@ def parse_update(data: bytes) -> Update:
         raise ChannelPayloadError(
             "$", "a JSON object", f"invalid JSON ({exc})", source="telegram update"
         ) from exc
+    except RecursionError:  # msgspec walks unknown fields too: deep nesting anywhere ends here
+        raise ChannelPayloadError(
+            "$", "a JSON object of ordinary depth", "JSON nested too deeply", source="telegram update"
+        ) from None
