@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import MediaType, Response, get
+from litestar import MediaType, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
@@ -20,6 +20,7 @@ from api.auth import check_admin_token
 from api.errors import BadPayload
 from api.stats import TenantStats, ping_database
 from api.webhooks import EdgeState
+from workers.pack_reload import reload_now
 from workers.runtime import Runtime
 
 __all__ = ["ADMIN_HANDLERS", "admin_guard", "build_info"]
@@ -124,4 +125,30 @@ async def prometheus(state: State) -> Response[bytes]:
     return Response(generate_latest(edge.rt.telemetry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-ADMIN_HANDLERS = [liveness, version, health, day_metrics, prometheus]
+@post("/admin/packs/reload", guards=[admin_guard], status_code=200, summary="Serve edited packs now")
+async def reload_packs(state: State, force: FromQuery[bool] = False) -> dict[str, Any]:
+    """Check every pack folder now; per tenant: ``old_version`` → ``new_version``, or the pack's errors.
+
+    A pack with errors is not served: its tenant keeps the previous pack. ``force`` recompiles every
+    folder even when its content did not change. Other processes on the same Redis check at their next tick.
+    """
+    edge: EdgeState = state.edge
+    results = await anyio.to_thread.run_sync(lambda: reload_now(edge.rt, force=force))
+    tenants = {
+        r.tenant: {
+            "status": r.status,
+            "old_version": r.old_version,
+            "new_version": r.new_version,
+            "errors": r.errors,
+            "folder": r.folder,
+            "seconds": round(r.seconds, 4),
+        }
+        for r in results
+    }
+    counts = {
+        s: sum(r.status == s for r in results) for s in ("reloaded", "failed", "unchanged", "not_served")
+    }
+    return {"tenants": tenants, **counts}
+
+
+ADMIN_HANDLERS = [liveness, version, health, day_metrics, prometheus, reload_packs]

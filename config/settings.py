@@ -85,6 +85,8 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     outbox_backoff_base_seconds: Positive = 0.5
     outbox_backoff_max_seconds: Positive = 300.0
     sweep_interval_seconds: Positive = 15.0
+    pack_reload_seconds: NonNegative = 5.0
+    """How often pack folders are checked for edits, served then without a restart; 0 = off."""
     stuck_sending_seconds: Positive = 60.0
     """A row in ``sending`` longer than this is presumed orphaned by a dead worker."""
     stuck_inbound_grace_seconds: Positive = 30.0

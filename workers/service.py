@@ -26,6 +26,7 @@ from workers.correlation import install_correlation
 from workers.handover_desk import TelegramForward
 from workers.heartbeat import MemoryHeartbeats, RedisHeartbeats
 from workers.media_links import build_media_links
+from workers.pack_reload import PackWatcher
 from workers.queue import BROKER_NAMESPACE, TaskQueue, make_broker
 from workers.runtime import Runtime, utcnow
 from workers.sender import ChatFlowSender, TextSender
@@ -150,9 +151,15 @@ def _opt_bool(value: object) -> bool | None:
 
 
 class WorkerPool:
-    """The actors of ``rt`` running on dramatiq worker threads, plus the periodic sweeper."""
+    """The actors of ``rt`` running on dramatiq worker threads, plus the periodic sweeper and pack watcher.
 
-    def __init__(self, rt: Runtime, *, threads: int | None = None, sweep: bool = True) -> None:
+    ``watch_packs`` (default: as ``sweep``) polls the pack folders every ``pack_reload_seconds`` (0 = off)
+    and serves edited packs without a restart (``workers.pack_reload``).
+    """
+
+    def __init__(
+        self, rt: Runtime, *, threads: int | None = None, sweep: bool = True, watch_packs: bool | None = None
+    ) -> None:
         self.rt = rt
         self.actors = declare_actors(rt.queue.broker, rt)
         self._worker = dramatiq.Worker(
@@ -161,12 +168,17 @@ class WorkerPool:
             worker_timeout=rt.settings.worker_poll_ms,
         )
         self._sweeper = Sweeper(rt, rt.settings.sweep_interval_seconds) if sweep else None
+        watch = sweep if watch_packs is None else watch_packs
+        interval = rt.settings.pack_reload_seconds
+        self._watcher = PackWatcher(rt, interval) if watch and interval > 0 else None
         self._running = False
 
     def start(self) -> None:
         self._worker.start()
         if self._sweeper is not None:
             self._sweeper.start()
+        if self._watcher is not None:
+            self._watcher.start()
         self._running = True
         log.info(
             "workers started: %d thread(s), broker %s", self._worker.worker_threads, self.rt.settings.broker
@@ -179,6 +191,8 @@ class WorkerPool:
         self._running = False
         if self._sweeper is not None:
             self._sweeper.stop()
+        if self._watcher is not None:
+            self._watcher.stop()
         self._worker.stop(timeout=timeout_ms)
         closer = getattr(self.rt.sender, "close", None)
         if callable(closer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -98,29 +99,7 @@ class TenantRegistry:
         secret = webhook_secret or self._secret(chatflow.webhook_secret_env)
         token = chatflow_token or self._secret(chatflow.token_env)
         insecure = chatflow.insecure_demo if insecure_demo is None else insecure_demo
-        refs = {
-            k: v
-            for k, v in {
-                "webhook_secret": chatflow.webhook_secret_env,
-                "chatflow_token": chatflow.token_env,
-            }.items()
-            if v
-        }
-        for attempt in range(2):  # two processes starting together may race on the first insert
-            try:
-                TenantDirectory(self._session_factory).upsert(
-                    settings.id,
-                    settings.name,
-                    settings={"timezone": settings.timezone, "pack_version": pack.version},
-                    secret_refs=refs,
-                    chatflow_instance_id=chatflow.instance_id or None,
-                    telegram_chat_id=settings.channels.telegram.manager_chat_id or None,
-                    insecure_demo=insecure,
-                )
-                break
-            except ConstraintViolation:
-                if attempt:
-                    raise
+        self._record(pack, insecure)
         store = (
             TenantStore(self._session_factory, settings.id, clock=self._clock)
             if self._clock is not None
@@ -148,6 +127,41 @@ class TenantRegistry:
             self._tenants[settings.id] = runtime
         return runtime
 
+    def swap(self, pack: CompiledPack) -> TenantRuntime:
+        """Serve ``pack`` in place of its tenant's current pack, atomically; returns the replaced runtime.
+
+        A caller that took the runtime before the swap keeps deciding with the old pack (the runtime is
+        frozen), one that takes it after gets the new one: no decision ever sees a mix of both. Secrets
+        and the coalescing window are re-resolved only when the pack's ChatFlow channel settings changed.
+
+        Raises:
+            UnknownTenant: the pack's tenant is not served here (adding a tenant needs a restart).
+        """
+        settings = pack.source.tenant
+        with self._lock:
+            old = self._tenants.get(settings.id)
+            if old is None:
+                raise UnknownTenant(settings.id, sorted(self._tenants))
+            chatflow = settings.channels.chatflow
+            changes: dict[str, object] = {"pack": pack}
+            if chatflow != old.pack.source.tenant.channels.chatflow:
+                changes.update(
+                    webhook_secret=self._secret(chatflow.webhook_secret_env),
+                    chatflow_token=self._secret(chatflow.token_env),
+                    insecure_demo=chatflow.insecure_demo,
+                    chatflow_instance_id=chatflow.instance_id,
+                )
+            if self._coalesce_override is None:
+                changes["coalesce_seconds"] = settings.conversation.coalesce_seconds
+            new = dataclasses.replace(old, **changes)  # type: ignore[arg-type]
+            self._tenants[settings.id] = new
+        try:
+            self._record(pack, new.insecure_demo)
+        except Exception as exc:  # the directory row is informative; the new pack already serves
+            log.warning("tenant %s: pack %s serves, but its directory row was not updated: %s",
+                        settings.id, pack.version, exc)  # fmt: skip
+        return old
+
     def get(self, tenant_id: str) -> TenantRuntime:
         found = self._tenants.get(tenant_id)
         if found is None:
@@ -162,6 +176,34 @@ class TenantRegistry:
 
     def all(self) -> Iterable[TenantRuntime]:
         return [self._tenants[k] for k in sorted(self._tenants)]
+
+    def _record(self, pack: CompiledPack, insecure: bool) -> None:
+        """Upsert the tenant's directory row (name, timezone, pack version, secret env names)."""
+        settings = pack.source.tenant
+        chatflow = settings.channels.chatflow
+        refs = {
+            k: v
+            for k, v in {
+                "webhook_secret": chatflow.webhook_secret_env,
+                "chatflow_token": chatflow.token_env,
+            }.items()
+            if v
+        }
+        for attempt in range(2):  # two processes starting together may race on the first insert
+            try:
+                TenantDirectory(self._session_factory).upsert(
+                    settings.id,
+                    settings.name,
+                    settings={"timezone": settings.timezone, "pack_version": pack.version},
+                    secret_refs=refs,
+                    chatflow_instance_id=chatflow.instance_id or None,
+                    telegram_chat_id=settings.channels.telegram.manager_chat_id or None,
+                    insecure_demo=insecure,
+                )
+                return
+            except ConstraintViolation:
+                if attempt:
+                    raise
 
     def _secret(self, env_name: str) -> str | None:
         return (self._environ.get(env_name) or None) if env_name else None
