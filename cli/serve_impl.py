@@ -28,6 +28,8 @@ from channels.chatflow.player import CustomerPlayer
 from channels.serving import serve_in_thread
 from config.compile.compiled import CompiledPack
 from config.settings import ServiceSettings, SettingsError, load_settings
+from storage.errors import InvalidValue
+from storage.log_format import configure_logging
 from workers.heartbeat import HeartbeatWatch
 from workers.runtime import Runtime
 from workers.service import WorkerPool, build_runtime, load_packs
@@ -44,10 +46,14 @@ EMULATOR_TOKEN = "emulator-token"
 REPLY_WAIT_SECONDS = 15.0
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs full request URLs at INFO, and ChatFlow's token travels in the query string.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def _logging() -> bool:
+    """``$TRUFFLES_LOG_FORMAT`` (text by default, json in production), phones masked; False if invalid."""
+    try:
+        configure_logging()
+    except InvalidValue as exc:
+        print(f"truffles: {exc}")
+        return False
+    return True
 
 
 def _settings(**overrides: Any) -> ServiceSettings | None:
@@ -100,7 +106,8 @@ def _embedded(
 
 
 def serve(args: argparse.Namespace) -> int:
-    _logging()
+    if not _logging():
+        return 2
     settings = _settings(host=args.host, port=args.port)
     if settings is None:
         return 2
@@ -127,6 +134,7 @@ def serve(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             log_level="info",
+            log_config=None,  # uvicorn's lines go through our handler (format, masking)
             access_log=False,
         )
         if watch is not None:
@@ -152,7 +160,8 @@ def _heartbeat_watch(rt: Runtime) -> HeartbeatWatch | None:
 
 
 def worker(args: argparse.Namespace) -> int:
-    _logging()
+    if not _logging():
+        return 2
     settings = _settings(worker_threads=args.threads)
     if settings is None:
         return 2
@@ -186,7 +195,8 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    _logging()
+    if not _logging():
+        return 2
     logging.getLogger().setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="truffles-demo-") as tmp:
         settings = _settings(
