@@ -115,6 +115,8 @@ async def day_metrics(
         when = date.fromisoformat(day) if day else edge.rt.now().date()
     except ValueError:
         raise BadPayload(f"date={(day or '')[:40]!r} is not YYYY-MM-DD") from None
+    if when >= date.max:  # the day's end (start + 1 day) would overflow
+        raise BadPayload(f"date={day!r} is out of range: give a day before {date.max.isoformat()}")
     stats = TenantStats(edge.rt.db.session_factory, runtime.id)
     return await anyio.to_thread.run_sync(stats.day, when)
 
