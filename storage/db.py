@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -37,6 +38,8 @@ PG_MAX_OVERFLOW = 10
 PG_POOL_TIMEOUT_S = 30
 PG_POOL_RECYCLE_S = 1800
 PG_CONNECT_TIMEOUT_S = 10
+PG_PING_AFTER_IDLE_S = 5.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before use (see ``_ping_when_idle``)."""
 
 SessionFactory = sessionmaker[Session]
 
@@ -102,21 +105,49 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     """Create an engine configured for Truffles' access patterns.
 
     SQLite: WAL, foreign keys on, busy timeout, every transaction ``BEGIN IMMEDIATE``.
-    PostgreSQL: psycopg 3, a bounded pool with pre-ping and recycling.
+    PostgreSQL: psycopg 3, a bounded pool with recycling and a ping after idle (not on every checkout).
     """
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
-    return create_engine(
+    engine = create_engine(
         parsed,
         echo=echo,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,
         pool_timeout=PG_POOL_TIMEOUT_S,
         pool_recycle=PG_POOL_RECYCLE_S,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling without a round trip on every checkout.
+
+    ``pool_pre_ping`` would add a ``SELECT 1`` to every transaction (one of four round trips of a
+    webhook's store). Here only a connection idle for more than :data:`PG_PING_AFTER_IDLE_S` is
+    pinged; a busy connection that finds the server gone fails its statement once, the error
+    invalidates the whole pool (SQLAlchemy's default on a disconnect), and the caller's retry —
+    the provider re-delivering a 503'd webhook, dramatiq re-running an actor — gets a fresh one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= PG_PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            if not dbapi_connection.autocommit:
+                dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection idle since {idle_since:.0f} is dead: {exc}") from exc
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,14 @@ from storage.coltypes import ensure_utc, utcnow
 from storage.db import SessionFactory
 from storage.errors import ConstraintViolation, InvalidValue, StorageUnavailable
 
-__all__ = ["TENANT_ID_PATTERN", "Clock", "TenantRepo", "transaction", "validate_tenant_id"]
+__all__ = [
+    "TENANT_ID_PATTERN",
+    "Clock",
+    "TenantRepo",
+    "single_statement",
+    "transaction",
+    "validate_tenant_id",
+]
 
 Clock = Callable[[], datetime]
 TENANT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -46,6 +54,24 @@ def transaction(session_factory: SessionFactory, operation: str, tenant_id: str)
         raise StorageUnavailable(operation, exc) from exc
 
 
+@contextmanager
+def single_statement(session_factory: SessionFactory, operation: str, tenant_id: str) -> Iterator[Connection]:
+    """A pooled connection in autocommit mode, for ONE statement that is its own transaction.
+
+    A single ``INSERT … RETURNING`` (or a CTE of several writes) is atomic on its own; running it in
+    autocommit saves the ``BEGIN`` and ``COMMIT`` round trips and the ORM session's bookkeeping.
+    Errors are translated as in :func:`transaction`.
+    """
+    engine = session_factory.kw["bind"]
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    except IntegrityError as exc:
+        raise ConstraintViolation(operation, tenant_id, exc) from exc
+    except DBAPIError as exc:
+        raise StorageUnavailable(operation, exc) from exc
+
+
 class TenantRepo:
     """Base of every per-tenant repository."""
 
@@ -60,6 +86,10 @@ class TenantRepo:
 
     def _now(self) -> datetime:
         return ensure_utc(self._clock(), "clock()")
+
+    def _dialect(self) -> str:
+        """``postgresql`` or ``sqlite``: the backend of this repository's engine."""
+        return str(self._session_factory.kw["bind"].dialect.name)
 
     def _tx(self, operation: str) -> AbstractContextManager[Session]:
         return transaction(self._session_factory, operation, self._tenant_id)

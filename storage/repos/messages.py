@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, bindparam, case, delete, literal, select
+from sqlalchemy import Connection, CursorResult, Select, bindparam, case, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,10 +16,10 @@ from storage.enums import Direction, Owner
 from storage.errors import InvalidValue, NotFound
 from storage.models import Base, Conversation, Customer, InboundDedup, Message
 from storage.records import InboundDraft, InboundOutcome, MessageRecord
-from storage.repos.base import TenantRepo
+from storage.repos.base import TenantRepo, single_statement
 from storage.repos.convert import message_record
 from storage.repos.ownership import load_conversation
-from storage.sqlutil import dialect_name, insert_ignore
+from storage.sqlutil import insert_ignore
 
 __all__ = ["DEFAULT_SWEEP_LIMIT", "Messages"]
 
@@ -133,35 +133,37 @@ class Messages(TenantRepo):
             )
         now = self._now()
         received_at = ensure_utc(draft.received_at, "received_at") if draft.received_at else now
-        with self._tx("record inbound message") as session:
-            ids = (
-                self._insert_inbound_cte(session, draft, now, received_at)
-                if dialect_name(session) == "postgresql"
-                else self._insert_inbound_steps(session, draft, now, received_at)
-            )
-            if ids is not None:
-                message_id, conversation_id, customer_id = ids
-                return InboundOutcome(
-                    duplicate=False,
-                    message_id=message_id,
-                    conversation_id=conversation_id,
-                    customer_id=customer_id,
-                )
-            # A duplicate: a new statement (hence, on PostgreSQL, a fresh snapshot) sees the
-            # message a concurrent first delivery committed while our dedup insert waited on it.
-            existing = session.execute(
-                select(Message.id, Message.conversation_id).where(
-                    Message.tenant_id == self.tenant_id,
-                    Message.provider_message_id == draft.provider_message_id,
-                    Message.direction == Direction.IN,
-                )
-            ).first()
+        duplicate_query = select(Message.id, Message.conversation_id).where(
+            Message.tenant_id == self.tenant_id,
+            Message.provider_message_id == draft.provider_message_id,
+            Message.direction == Direction.IN,
+        )
+        existing: Any
+        if self._dialect() == "postgresql":
+            # One statement, its own transaction (autocommit): one round trip for the whole store.
+            with single_statement(self._session_factory, "record inbound message", self.tenant_id) as conn:
+                ids = self._insert_inbound_cte(conn, draft, now, received_at)
+                # A duplicate: a new statement (hence a fresh snapshot) sees the message a
+                # concurrent first delivery committed while our dedup insert waited on it.
+                existing = None if ids is not None else conn.execute(duplicate_query).first()
+        else:
+            with self._tx("record inbound message") as session:
+                ids = self._insert_inbound_steps(session, draft, now, received_at)
+                existing = None if ids is not None else session.execute(duplicate_query).first()
+        if ids is not None:
+            message_id, conversation_id, customer_id = ids
             return InboundOutcome(
-                duplicate=True,
-                message_id=existing[0] if existing else None,
-                conversation_id=existing[1] if existing else None,
-                customer_id=None,
+                duplicate=False,
+                message_id=message_id,
+                conversation_id=conversation_id,
+                customer_id=customer_id,
             )
+        return InboundOutcome(
+            duplicate=True,
+            message_id=existing[0] if existing else None,
+            conversation_id=existing[1] if existing else None,
+            customer_id=None,
+        )
 
     def _inbound_rows(
         self, draft: InboundDraft, now: datetime, received_at: datetime
@@ -203,7 +205,7 @@ class Messages(TenantRepo):
         return dedup, customer, conversation, message
 
     def _insert_inbound_cte(
-        self, session: Session, draft: InboundDraft, now: datetime, received_at: datetime
+        self, conn: Connection, draft: InboundDraft, now: datetime, received_at: datetime
     ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID] | None:
         """PostgreSQL, one round trip: (message, conversation, customer) ids, or None on a duplicate.
 
@@ -220,7 +222,7 @@ class Messages(TenantRepo):
         }
         params["received_at"] = received_at
         stmt = _inbound_cte(shape, bool(draft.push_name))
-        row = session.execute(stmt, params).first()
+        row = conn.execute(stmt, params).first()
         return None if row is None else (row[0], row[1], row[2])
 
     def _insert_inbound_steps(

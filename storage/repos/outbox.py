@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, insert, literal, select, update
 from sqlalchemy.orm import Session
@@ -16,10 +16,10 @@ from storage.enums import Direction, OutboxOrigin, OutboxStatus
 from storage.errors import NotFound
 from storage.models import Conversation, Message, OutboxRow
 from storage.records import OutboxDraft, OutboxRecord
-from storage.repos.base import TenantRepo
+from storage.repos.base import TenantRepo, single_statement
 from storage.repos.convert import outbox_record
 from storage.repos.ownership import OWNERSHIP_CANCEL_REASON, load_conversation
-from storage.sqlutil import dialect_name, insert_ignore
+from storage.sqlutil import insert_ignore
 from storage.transitions import OUTBOX_TRANSITIONS, check_transition
 
 __all__ = ["DEFAULT_CLAIM_LIMIT", "Outbox", "insert_outbox"]
@@ -130,9 +130,57 @@ def _postgres_claim(by_id: bool) -> UpdateBase:
             ),
             last_error=case((stale, OWNERSHIP_CANCEL_REASON), else_=OutboxRow.last_error),
         )
-        .returning(OutboxRow, stale.label("stale"))
-        .execution_options(synchronize_session=False)
+        .returning(*OutboxRow.__table__.c, stale.label("stale"))
     )
+
+
+@functools.cache
+def _postgres_move(target: OutboxStatus, names: tuple[str, ...]) -> UpdateBase:
+    """PostgreSQL: the compare-and-set status move as one statement (values bound as ``move_<name>``)."""
+    columns = OutboxRow.__table__.c
+    sources = [status for status, targets in OUTBOX_TRANSITIONS.items() if target in targets]
+    return (
+        update(OutboxRow)
+        .where(
+            OutboxRow.tenant_id == bindparam("move_tenant_id"),
+            OutboxRow.id == bindparam("move_outbox_id"),
+            OutboxRow.status.in_(sources),
+        )
+        .values(status=target, **{n: bindparam(f"move_{n}", type_=columns[n].type) for n in names})
+        .returning(*columns)
+    )
+
+
+_TRANSCRIPT_COLUMNS = [
+    *("tenant_id", "id", "conversation_id", "direction", "provider_message_id"),
+    *("text", "media", "received_at", "processed"),
+]
+
+
+@functools.cache
+def _postgres_sent_with_transcript(names: tuple[str, ...]) -> Select[Any]:
+    """PostgreSQL: move to ``sent`` AND append the transcript message, one statement.
+
+    The message insert selects from the moved row, so it only happens when the move matched (and
+    the row has a conversation); the result is the moved row, or nothing.
+    """
+    moved = _postgres_move(OutboxStatus.SENT, names).cte("moved")
+    message_columns = Message.__table__.c
+    transcript = insert(Message).from_select(
+        _TRANSCRIPT_COLUMNS,
+        select(
+            moved.c.tenant_id,
+            bindparam("message_id", type_=message_columns.id.type),
+            moved.c.conversation_id,
+            literal(Direction.OUT, type_=message_columns.direction.type),
+            moved.c.provider_message_id,
+            bindparam("message_text", type_=message_columns.text.type),
+            bindparam("message_media", type_=message_columns.media.type),
+            moved.c.sent_at,
+            literal(True),
+        ).where(moved.c.conversation_id.is_not(None)),
+    )
+    return select(moved).add_cte(transcript.cte("transcript"))
 
 
 class Outbox(TenantRepo):
@@ -169,12 +217,13 @@ class Outbox(TenantRepo):
         if outbox_id is not None:
             params["claim_outbox_id"] = outbox_id
         by_id = outbox_id is not None
+        if self._dialect() == "postgresql":
+            with single_statement(self._session_factory, "claim outbox rows", self.tenant_id) as conn:
+                rows = conn.execute(_postgres_claim(by_id), params).all()
+            claimed = [outbox_record(cast(OutboxRow, row)) for row in rows if not row.stale]
+            claimed.sort(key=lambda r: (r.next_attempt_at, r.created_at))
+            return claimed
         with self._tx("claim outbox rows") as session:
-            if dialect_name(session) == "postgresql":
-                rows = session.execute(_postgres_claim(by_id), params).all()
-                claimed = [outbox_record(row) for row, was_stale in rows if not was_stale]
-                claimed.sort(key=lambda r: (r.next_attempt_at, r.created_at))
-                return claimed
             claimed = []
             candidates = session.execute(_claim_candidates(by_id), params).all()
             for row_id, origin, row_owner_version, current_owner_version in candidates:
@@ -224,6 +273,16 @@ class Outbox(TenantRepo):
         """
         now = self._now()
         values = {"sent_at": now, "provider_message_id": provider_message_id, "last_error": None}
+        if self._dialect() == "postgresql":
+            extra = {"message_id": uuid.uuid4(), "message_text": text, "message_media": media}
+            statement = (
+                _postgres_sent_with_transcript(tuple(values))
+                if record_transcript
+                else _postgres_move(OutboxStatus.SENT, tuple(values))
+            )
+            moved = self._move_once(statement, outbox_id, values, extra if record_transcript else {})
+            if moved is not None:
+                return moved
         with self._tx("mark outbox row sent") as session:
             row = self._move_in(session, outbox_id, OutboxStatus.SENT, values)
             if record_transcript and row.conversation_id is not None:
@@ -322,8 +381,26 @@ class Outbox(TenantRepo):
         return row
 
     def _move(self, outbox_id: uuid.UUID, target: OutboxStatus, values: dict[str, Any]) -> OutboxRecord:
+        if self._dialect() == "postgresql":
+            moved = self._move_once(_postgres_move(target, tuple(values)), outbox_id, values, {})
+            if moved is not None:
+                return moved
         with self._tx(f"mark outbox row {target.value}") as session:
             return self._move_in(session, outbox_id, target, values)
+
+    def _move_once(
+        self, statement: Any, outbox_id: uuid.UUID, values: dict[str, Any], extra: dict[str, Any]
+    ) -> OutboxRecord | None:
+        """PostgreSQL fast path: the compare-and-set move in autocommit, one round trip.
+
+        ``None`` when the row was not in a source status: the caller then takes the transactional
+        path, which tells why (:class:`NotFound`, :class:`IllegalTransition`) or wins a race.
+        """
+        params = {"move_tenant_id": self.tenant_id, "move_outbox_id": outbox_id, **extra}
+        params.update({f"move_{name}": value for name, value in values.items()})
+        with single_statement(self._session_factory, "move outbox row", self.tenant_id) as conn:
+            row = conn.execute(statement, params).first()
+        return None if row is None else outbox_record(cast(OutboxRow, row))
 
     def _move_in(
         self, session: Session, outbox_id: uuid.UUID, target: OutboxStatus, values: dict[str, Any]
