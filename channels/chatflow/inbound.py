@@ -102,12 +102,21 @@ def parse_inbound(data: bytes, tenant: str) -> InboundMessage:
 
 
 def _decode(data: bytes) -> object:
-    """JSON → Python values; a lone surrogate escape (``"\\ud83d"`` from a cut emoji) is accepted.
+    """JSON → Python values, leniently: a broken character costs that character, not the message.
 
-    msgspec refuses unpaired surrogate escapes; the standard library accepts them, so such a body is
-    decoded again with it and the broken character becomes U+FFFD (see ``clean_text``) instead of the
-    whole message being refused. Nesting deeper than the interpreter's recursion limit is a 4xx.
+    Bytes that are not UTF-8 become U+FFFD (msgspec raises ``UnicodeDecodeError`` for them, which
+    used to escape as a 500). msgspec refuses unpaired surrogate escapes (``"\\ud83d"`` from a cut
+    emoji); the standard library accepts them, so such a body is decoded again with it and the broken
+    character becomes U+FFFD later (see ``clean_text``). Nesting deeper than the interpreter's
+    recursion limit is a 4xx.
     """
+    try:
+        return _decode_json(data)
+    except UnicodeDecodeError:
+        return _decode_json(data.decode("utf-8", "replace").encode("utf-8"))
+
+
+def _decode_json(data: bytes) -> object:
     try:
         try:
             return msgspec.json.decode(data)

@@ -132,6 +132,12 @@ def test_nul_is_stripped_and_a_cut_emoji_becomes_a_replacement_character() -> No
     assert paired.text == "👍🏽 😀"  # a complete surrogate pair is the emoji it encodes
 
 
+def test_bytes_that_are_not_utf8_become_replacement_characters() -> None:
+    body = _payload("café", "Zoé").replace(b"\\u00e9", b"\xe9")  # a Latin-1 byte inside the JSON
+    message = parse_inbound(body, "demo_salon")
+    assert (message.text, message.sender_name) == ("caf\ufffd", "Zo\ufffd")
+
+
 def test_a_long_push_name_is_cut_and_a_long_message_id_is_refused() -> None:
     assert len(parse_inbound(_payload("hi", "я" * 5000), "demo_salon").sender_name) == MAX_NAME_CHARS
     assert parse_inbound(_payload("hi", "x", "A" * MAX_ID_CHARS), "demo_salon").provider_message_id
