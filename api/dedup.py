@@ -1,9 +1,10 @@
-"""The fast half of webhook dedup: a cache of provider message ids, in Redis or in memory.
+"""The fast half of webhook dedup in one process (embedded mode): a cache of provider message ids.
 
 The database's unique constraint on (tenant, provider message id) is the authority; this cache only
 saves it work. A key is ``in_flight`` while one request stores the message and ``stored`` once it
 committed. Only ``stored`` short-circuits a re-delivery; ``in_flight`` and ``unknown`` (Redis down)
 fall through to the database, so a crash between the two steps can never lose a message.
+With Redis, :class:`api.admission.RedisAdmission` keeps these marks for every API process.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Literal, Protocol
 
-import redis
-
-__all__ = ["DedupCache", "DedupState", "MemoryDedup", "RedisDedup"]
+__all__ = ["DedupCache", "DedupState", "MemoryDedup"]
 
 log = logging.getLogger("truffles.api.dedup")
 
@@ -80,42 +79,3 @@ class MemoryDedup:
         self._next_purge = now + 60
         for key in [k for k, (_, expires) in self._keys.items() if expires <= now]:
             del self._keys[key]
-
-
-class RedisDedup:
-    """Shared by every API process: ``SET NX PX`` per (tenant, message id)."""
-
-    def __init__(self, client: redis.Redis, tenant_id: str, *, ttl_seconds: float) -> None:
-        self.tenant_id = tenant_id
-        self._client = client
-        self._ttl_ms = int(ttl_seconds * 1000)
-
-    def _key(self, message_id: str) -> str:
-        return f"truffles:dedup:{self.tenant_id}:{message_id}"
-
-    def begin(self, message_id: str) -> DedupState:
-        key = self._key(message_id)
-        try:
-            if self._client.set(key, "in_flight", nx=True, px=int(IN_FLIGHT_TTL_SECONDS * 1000)):
-                return "new"
-            value = self._client.get(key)
-        except redis.RedisError as exc:
-            log.warning("dedup cache unavailable (%s): the database constraint alone dedups", exc)
-            return "unknown"
-        if value is None:  # expired between SET and GET
-            return "unknown"
-        return "stored" if value == b"stored" else "in_flight"
-
-    def stored(self, message_id: str) -> None:
-        try:
-            self._client.set(self._key(message_id), "stored", px=self._ttl_ms)
-        except redis.RedisError as exc:
-            log.warning("dedup cache unavailable (%s); message stored anyway", exc)
-
-    def abort(self, message_id: str) -> None:
-        try:
-            key = self._key(message_id)
-            if self._client.get(key) == b"in_flight":
-                self._client.delete(key)
-        except redis.RedisError as exc:
-            log.warning("dedup cache unavailable (%s); the in-flight mark will expire", exc)

@@ -1,4 +1,4 @@
-"""The edge's per-tenant ports (dedup cache, rate limiter), built on Redis when configured."""
+"""The edge's per-tenant port (admission: dedup mark + rate limits), built on Redis when configured."""
 
 from __future__ import annotations
 
@@ -6,44 +6,36 @@ import threading
 import time
 from collections.abc import Callable
 
-from api.dedup import DedupCache, MemoryDedup, RedisDedup
-from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from api.admission import Admission, MemoryAdmission, RedisAdmission
+from api.dedup import MemoryDedup
+from api.ratelimit import MemoryRateLimiter
 from workers.runtime import Runtime
 
 __all__ = ["EdgePorts"]
 
 
 class EdgePorts:
-    """Lazily builds one dedup cache and one rate limiter per tenant (tenant scope in the constructor)."""
+    """Lazily builds one admission per tenant (tenant scope in the constructor)."""
 
     def __init__(self, rt: Runtime, *, clock: Callable[[], float] = time.time) -> None:
         self._rt = rt
         self._clock = clock
-        self._dedup: dict[str, DedupCache] = {}
-        self._limits: dict[str, RateLimiter] = {}
+        self._admissions: dict[str, Admission] = {}
         self._mutex = threading.Lock()
 
-    def dedup(self, tenant_id: str) -> DedupCache:
+    def admission(self, tenant_id: str) -> Admission:
+        """Dedup mark + rate limits in one step (one Redis round trip when Redis is configured)."""
         with self._mutex:
-            found = self._dedup.get(tenant_id)
+            found = self._admissions.get(tenant_id)
             if found is None:
                 ttl = self._rt.settings.dedup_ttl_seconds
                 found = (
-                    RedisDedup(self._rt.redis, tenant_id, ttl_seconds=ttl)
+                    RedisAdmission(self._rt.redis, tenant_id, ttl_seconds=ttl, clock=self._clock)
                     if self._rt.redis is not None
-                    else MemoryDedup(tenant_id, ttl_seconds=ttl)
+                    else MemoryAdmission(
+                        MemoryDedup(tenant_id, ttl_seconds=ttl),
+                        MemoryRateLimiter(tenant_id, clock=self._clock),
+                    )
                 )
-                self._dedup[tenant_id] = found
-            return found
-
-    def limiter(self, tenant_id: str) -> RateLimiter:
-        with self._mutex:
-            found = self._limits.get(tenant_id)
-            if found is None:
-                found = (
-                    RedisRateLimiter(self._rt.redis, tenant_id, clock=self._clock)
-                    if self._rt.redis is not None
-                    else MemoryRateLimiter(tenant_id, clock=self._clock)
-                )
-                self._limits[tenant_id] = found
+                self._admissions[tenant_id] = found
             return found

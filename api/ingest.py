@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from api.edge import EdgePorts
 from api.errors import BadPayload, StoreFailed
+from api.ratelimit import Bucket
 from channels.chatflow.inbound import InboundMessage, parse_inbound
 from channels.errors import ChannelPayloadError, InboundIgnored
 from storage import InboundDraft, StaleWrite, StorageError
@@ -57,24 +58,23 @@ def ingest(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, body: bytes) ->
 
 
 def _accept(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, message: InboundMessage) -> IngestResult:
-    dedup = ports.dedup(tenant.id)
-    seen = dedup.begin(message.provider_message_id)
-    if seen == "stored":
-        return IngestResult("duplicate", message.provider_message_id)
+    admission = ports.admission(tenant.id)
     kind = "media" if message.media is not None else "text"
-    # A re-delivery racing the first copy ("in_flight") must not spend the customer's tokens.
-    if seen != "in_flight" and not _within_limits(rt, ports, tenant, message, kind):
+    admitted = admission.admit(message.provider_message_id, _buckets(rt, message, kind))
+    if admitted.seen == "stored":
+        return IngestResult("duplicate", message.provider_message_id)
+    # A re-delivery ("in_flight": seen before, maybe stored) never spends the customer's tokens.
+    if not admitted.allowed:
         try:
             result = _store_rate_limited(rt, tenant, message, kind)
         except StoreFailed:
-            dedup.abort(message.provider_message_id)
+            admission.abort(message.provider_message_id)
             raise
-        dedup.stored(message.provider_message_id)
         return result
     try:
         outcome = tenant.store.messages.record_inbound(_draft(rt, message))
     except StorageError as exc:
-        dedup.abort(message.provider_message_id)
+        admission.abort(message.provider_message_id)
         log.error(
             "tenant=%s message %s from %s NOT stored: %s",
             tenant.id,
@@ -83,8 +83,8 @@ def _accept(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, message: Inbou
             exc,
         )
         raise StoreFailed(f"could not store message {message.provider_message_id!r}; retry later") from exc
-    dedup.stored(message.provider_message_id)
     if outcome.duplicate:
+        admission.duplicate_confirmed(message.provider_message_id)
         return IngestResult("duplicate", message.provider_message_id)
     assert outcome.conversation_id is not None
     try:
@@ -139,14 +139,12 @@ def _media(rt: Runtime, message: InboundMessage) -> dict[str, Any] | None:
     return stored
 
 
-def _within_limits(
-    rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, message: InboundMessage, kind: str
-) -> bool:
+def _buckets(rt: Runtime, message: InboundMessage, kind: str) -> list[Bucket]:
+    """The customer's and the tenant's bucket for this kind of message (both must have a token)."""
     settings = rt.settings
-    limiter = ports.limiter(tenant.id)
     customer_limit = settings.rate_customer_media if kind == "media" else settings.rate_customer_text
     tenant_limit = settings.rate_tenant_media if kind == "media" else settings.rate_tenant_text
-    return limiter.allow(f"{kind}:{message.sender_jid}", customer_limit) and limiter.allow(kind, tenant_limit)
+    return [(f"{kind}:{message.sender_jid}", customer_limit), (kind, tenant_limit)]
 
 
 def _store_rate_limited(
