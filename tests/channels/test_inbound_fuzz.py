@@ -169,3 +169,19 @@ def test_parse_update_raises_only_channel_payload_error_on_any_json(value: Any) 
 def test_parse_update_raises_only_channel_payload_error_on_any_bytes(data: bytes) -> None:
     with contextlib.suppress(ChannelPayloadError):
         parse_update(data)
+
+
+VALID_BODY = _payload("Сколько стоит маникюр? 💅🏽", "Айгүл")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.integers(0, len(VALID_BODY)), st.binary(min_size=1, max_size=4)), max_size=4))
+def test_a_valid_body_with_bytes_spliced_in_raises_only_channel_payload_error(
+    splices: list[tuple[int, bytes]],
+) -> None:
+    data = VALID_BODY
+    for at, chunk in sorted(splices, reverse=True):
+        data = data[:at] + chunk + data[at:]
+    with contextlib.suppress(ChannelPayloadError):
+        message = parse_inbound(data, "demo_salon")
+        assert _stored_as_is(message.text) and _stored_as_is(message.sender_name)
