@@ -19,6 +19,7 @@ from storage import Channel, NotFound, OutboxRecord, OutboxStatus
 from workers.alerts import Alert
 from workers.runtime import Runtime
 from workers.send_media import deliver_media, media_of
+from workers.sent_record import record_sent
 from workers.telegram_outbox import deliver_telegram
 from workers.tenants import TenantRuntime
 
@@ -63,8 +64,11 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
     media: dict[str, object] | None = None
     if row.payload.get("kind") == "media":  # the transcript keeps the caption and the file's description
         text, media = str(row.payload.get("caption") or "") or None, media_of(row.payload)
-    tenant.store.outbox.mark_sent(
-        row.id, provider_message_id=result, record_transcript=transcript, text=text, media=media
+    record_sent(  # the provider has it: a database blip here must not make us send it again
+        row.id,
+        lambda: tenant.store.outbox.mark_sent(
+            row.id, provider_message_id=result, record_transcript=transcript, text=text, media=media
+        ),
     )
     rt.telemetry.sends.labels(tenant.id, "sent").inc()
     log.info(
