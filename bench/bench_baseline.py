@@ -33,7 +33,7 @@ from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.node_parser import SentenceSplitter
 
 from bench.suite_engine import in_memory_retriever
-from bench.suite_machine import ROOT, ms, pct, table
+from bench.suite_machine import ROOT, ms, pct, summary, table
 from config.compile.compiled import CompiledPack
 from config.loader import load_battery
 from config.schema.battery import Case, Expected
@@ -216,13 +216,18 @@ def report(packs: list[CompiledPack], reference: bool) -> str:
             loaded, _ = load_battery(REFERENCE.read_bytes(), str(REFERENCE))
             runs.append((f"business reference battery ({len(loaded)} cases)", pack, list(loaded)))
     notes = []
+    totals: dict[str, int] = {}
     for label, pack, cases in runs:
         engine, plain, chunks = compare(pack, cases)
         rows.append(_row(label, "Truffles", engine))
         rows.append(_row("", f"LlamaIndex top-1 ({chunks} chunks)", plain))
         notes += [f"- Truffles unsafe, {label.split(' (')[0]}: {c}" for c in engine.cases]
+        for name, t in (("truffles", engine), ("baseline", plain)):
+            for what in ("turns", "wrong", "unsafe"):
+                totals[f"{name}_{what}"] = totals.get(f"{name}_{what}", 0) + getattr(t, what)
     header = ("battery", "system", "checked turns", "p50 ms", "p99 ms", "wrong", "unsafe", "unsafe because")
-    return table(header, rows) + ("\n\n" + "\n".join(notes) if notes else "")
+    extra = "\n\n" + "\n".join(notes) if notes else ""
+    return table(header, rows) + extra + "\n" + summary(**totals)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bench.suite_machine import ROOT, ms, pct, table
+from bench.suite_machine import ROOT, ms, pct, summary, table
 from config.compile.compiled import CompiledPack
 from engine import ConversationState, Decision, decide
 from engine.retrieval import Retriever
@@ -113,7 +113,13 @@ def stage_mix(packs: list[CompiledPack], rounds: int) -> str:
         "in-memory Qdrant. Throughput = decisions per second of pure `decide()` time on one core."
     )
     header = ("finished by", "decisions", "p50 ms", "p99 ms", "max ms", "decisions/s")
-    return head + "\n\n" + table(header, rows)
+    every = samples["all"]
+    line = summary(
+        decide_p50_ms=round(statistics.median(every) * 1000, 2),
+        decide_p99_ms=round(pct(every, 99) * 1000, 2),
+        decisions_per_s=round(len(every) / sum(every)),
+    )
+    return head + "\n\n" + table(header, rows) + "\n" + line
 
 
 def _timed(cmd: list[str], runs: int, timeout: float) -> tuple[float, float, str]:
@@ -134,7 +140,7 @@ def _summary(out: str, *needles: str) -> str:
 
 def battery_and_calibration(runs: int, timeout: float) -> str:
     truffles = [sys.executable, "-m", "cli.main"]
-    jobs = [
+    jobs: list[tuple[str, list[str], tuple[str, ...]]] = [
         (
             f"`truffles eval packs/{name}` (every battery, long tail through retrieval)",
             [*truffles, "eval", f"packs/{name}", "--no-trace"],
@@ -150,13 +156,14 @@ def battery_and_calibration(runs: int, timeout: float) -> str:
         )
     )
     rows = []
+    walls: dict[str, float] = {}
     for label, cmd, needles in jobs:
         median, best, out = _timed(cmd, runs, timeout)
+        walls[cmd[3] + "_" + cmd[4].split("/")[-1] + "_s"] = round(median, 2)
         rows.append((label, f"{median:.2f}", f"{best:.2f}", _summary(out, *needles)))
-    head = (
-        f"Fresh process each run (start-up, pack compile and morphology dictionary included), {runs} run(s)."
-    )
-    return head + "\n\n" + table(("run", "median s", "best s", "its own summary line"), rows)
+    head = f"Fresh process each run (start-up, pack compile, morphology dictionary included), {runs} run(s)."
+    body = table(("run", "median s", "best s", "its own summary line"), rows)
+    return head + "\n\n" + body + "\n" + summary(**walls)
 
 
 def main() -> None:
@@ -165,11 +172,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--section", choices=("all", "stages", "battery"), default="all")
     args = parser.parse_args()
-    packs = [load_compiled(str(ROOT / "packs" / name)) for name in PACKS]
-    print(stage_mix(packs, args.rounds))
-    print()
-    print(battery_and_calibration(args.runs, 600))
+    if args.section in ("all", "stages"):
+        packs = [load_compiled(str(ROOT / "packs" / name)) for name in PACKS]
+        print(stage_mix(packs, args.rounds))
+    if args.section in ("all", "battery"):
+        print(battery_and_calibration(args.runs, 600))
 
 
 if __name__ == "__main__":

@@ -85,3 +85,24 @@ def pct(values: Sequence[float], q: float) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}" if seconds == seconds else "–"
+
+
+SUMMARY_TAG = "<!-- summary "
+
+
+def summary(**values: object) -> str:
+    """A Markdown-invisible line carrying a section's headline numbers to ``bench.suite``."""
+    import json
+
+    return SUMMARY_TAG + json.dumps(values, ensure_ascii=False) + " -->"
+
+
+def summaries(text: str) -> dict[str, object]:
+    """Every :func:`summary` line of ``text``, merged."""
+    import json
+
+    found: dict[str, object] = {}
+    for line in text.splitlines():
+        if line.startswith(SUMMARY_TAG) and line.endswith(" -->"):
+            found.update(json.loads(line[len(SUMMARY_TAG) : -4]))
+    return found

@@ -1,0 +1,306 @@
+"""Every benchmark in one command, bounded in time, into one Markdown report with the machine description.
+
+    uv run python -m bench.suite --out docs/bench-report.md        # the full run (~10–15 min on 2 cores)
+    uv run python -m bench.suite --quick --out /tmp/bench-quick.md # a smoke run of every section (~5 min)
+
+Each section runs in its own process with a timeout, so a hung or failing benchmark is reported
+in its section and the others still run. The service benchmarks need PostgreSQL and Redis on
+127.0.0.1 (``scripts/ensure-services.sh``); ``bench_service_ack.py`` and ``bench_service_pipeline.py``
+use ``truffles_bench`` + Redis DB 6 and ``bench_e2e.py`` uses ``bench`` + Redis DB 14 (all wiped
+first). The suite waits (up to ``--wait-seconds``) while another ``bench_service_*`` run is going on,
+since two load tests on the same cores measure each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.suite_machine import ROOT, describe, load_avg, summaries, summary, table
+
+PY = [sys.executable]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    intro: str
+    command: list[str]
+    timeout: float
+    parse: Callable[[str], str] | None = None
+    """Turns a script's plain stdout into Markdown (with a summary line); None: it prints Markdown."""
+    service: bool = False
+    """Needs the shared PostgreSQL/Redis and the cores to itself: waits for other service benchmarks."""
+
+
+def _num(pattern: str, text: str) -> float | None:
+    found = re.search(pattern, text)
+    return float(found.group(1)) if found else None
+
+
+def _plain(text: str, **values: float | None) -> str:
+    lines = [ln for ln in text.splitlines() if ln.strip() and "command:" not in ln]
+    return (
+        "```\n" + "\n".join(lines) + "\n```\n" + summary(**{k: v for k, v in values.items() if v is not None})
+    )
+
+
+def parse_ack(text: str) -> str:
+    return _plain(
+        text,
+        ack_rps=_num(r"ACK throughput: (\d+)", text),
+        ack_p50_ms=_num(r"p50 ([\d.]+)", text),
+        ack_p99_ms=_num(r"p99 ([\d.]+)", text),
+    )
+
+
+def parse_processing(text: str) -> str:
+    return _plain(
+        text,
+        processing_p50_ms=_num(r"window\) ms: p50 ([\d.]+)", text),
+        processing_p90_ms=_num(r"window\) ms: p50 [\d.]+\s+p90 ([\d.]+)", text),
+    )
+
+
+def parse_outbox(text: str) -> str:
+    return _plain(
+        text,
+        outbox_msg_s=_num(r"outbox throughput: (\d+)", text),
+        outbox_lost=_num(r"lost: (\d+)", text),
+        outbox_duplicates=_num(r"duplicate deliveries: (\d+)", text),
+    )
+
+
+def sections(quick: bool) -> list[Section]:
+    q = quick
+    return [
+        Section(
+            "Engine: `decide()` latency and throughput per stage mix",
+            "Grouped by the stage that finished the turn.",
+            [*PY, "-m", "bench.suite_engine", "--section", "stages", "--rounds", "1" if q else "3"],
+            600,
+        ),
+        Section(
+            "Full battery and calibration sweep: wall time",
+            "As an analyst or CI runs them.",
+            [*PY, "-m", "bench.suite_engine", "--section", "battery", "--runs", "1" if q else "2"],
+            900,
+        ),
+        Section(
+            "Baseline: the same questions through a plain LlamaIndex query",
+            (
+                Path(ROOT / "bench/bench_baseline.py")
+                .read_text(encoding="utf-8")
+                .split('"""')[1]
+                .split("\n\n")[1]
+            ),
+            [*PY, "-m", "bench.bench_baseline", *([] if q else ["--reference"])],
+            600,
+        ),
+        Section(
+            "Webhook ACK against real PostgreSQL + Redis",
+            "`bench/bench_service_ack.py`: uvicorn (1 process) serving the real app, a loopback load "
+            "generator (1 process × 4 keep-alive connections), 500 customers.",
+            [
+                *PY,
+                "bench/bench_service_ack.py",
+                "--requests",
+                "500" if q else "4000",
+                "--warmup",
+                "100",
+                "--api-processes",
+                "1",
+                "--clients",
+                "1",
+                "--concurrency",
+                "4",
+                "--max-seconds",
+                "60",
+            ],
+            240,
+            parse_ack,
+            service=True,
+        ),
+        Section(
+            "Processing latency (stored timestamps, coalescing window excluded)",
+            "`bench/bench_service_pipeline.py processing`: messages ingested as the webhook does at "
+            "25 msg/s, decided by 8 worker threads; `decided − received − window`.",
+            [*PY, "bench/bench_service_pipeline.py", "processing", "--messages", "50" if q else "200"],
+            300,
+            parse_processing,
+            service=True,
+        ),
+        Section(
+            "End to end: webhook → worker → outbox → ChatFlow emulator",
+            "`bench/bench_e2e.py`: the whole path over HTTP, timestamps from the database.",
+            [*PY, "-m", "bench.bench_e2e", "--messages", "20" if q else "100", "--rate", "10"],
+            300,
+            service=True,
+        ),
+        Section(
+            "Outbox throughput with 10 % injected provider errors",
+            "`bench/bench_service_pipeline.py outbox`: rows written first, then sent by the workers to "
+            "the ChatFlow emulator answering HTTP 500 to 10 % of calls; every `msg_id` must arrive once.",
+            [
+                *PY,
+                "bench/bench_service_pipeline.py",
+                "outbox",
+                "--rows",
+                "300" if q else "2000",
+                "--threads",
+                "16",
+            ],
+            420,
+            parse_outbox,
+            service=True,
+        ),
+        Section(
+            "Memory per worker process with tenant packs loaded",
+            "`bench/bench_memory.py`: RSS of a worker-like process (worker + web stack imported) holding "
+            "compiled generated packs in a real `TenantRegistry`.",
+            [*PY, "-m", "bench.bench_memory", "--tenants", "10" if q else "100"],
+            900,
+        ),
+        Section(
+            "Pack hot reload: file write → new version serving",
+            "`bench/bench_reload.py`: detection (poll) + load + lint + compile + atomic swap.",
+            [
+                *PY,
+                "-m",
+                "bench.bench_reload",
+                "--tenants",
+                "1,10" if q else "1,100",
+                "--edits",
+                "2" if q else "5",
+                *(["--interval", "1"] if q else []),
+            ],
+            900,
+        ),
+    ]
+
+
+def _busy() -> str:
+    found = subprocess.run(["pgrep", "-af", r"bench_service_(ack|pipeline)"], capture_output=True, text=True)
+    mine = {str(os.getpid())}
+    return "\n".join(ln for ln in found.stdout.splitlines() if ln.split(" ", 1)[0] not in mine)
+
+
+def _wait_for_quiet(limit: float) -> str | None:
+    deadline = time.monotonic() + limit
+    while (busy := _busy()) and time.monotonic() < deadline:
+        print(f"suite: another service benchmark is running, waiting:\n{busy}", file=sys.stderr, flush=True)
+        time.sleep(15)
+    return _busy() or None
+
+
+def run_section(s: Section, wait_seconds: float) -> tuple[str, dict[str, object]]:
+    if s.service and (busy := _wait_for_quiet(wait_seconds)):
+        return f"_Skipped: another service benchmark kept running for {wait_seconds:.0f} s:_ `{busy}`", {}
+    load = load_avg()
+    started = time.perf_counter()
+    print(f"suite: {s.title} …", file=sys.stderr, flush=True)
+    try:
+        proc = subprocess.run(s.command, cwd=ROOT, capture_output=True, text=True, timeout=s.timeout)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return f"⚠ **timed out after {s.timeout:.0f} s** (bounded run).\n\n```\n{out[-2000:]}\n```", {}
+    took = time.perf_counter() - started
+    command = " ".join(["uv run python", *s.command[1:]])
+    meta = f"`{command}` — {took:.0f} s; load average at start {load}"
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-3000:]
+        return f"{meta}\n\n⚠ **failed** (exit {proc.returncode}):\n\n```\n{tail}\n```", {}
+    body = s.parse(proc.stdout) if s.parse else proc.stdout.strip()
+    return f"{meta}\n\n{s.intro}\n\n{body}", summaries(body)
+
+
+def _fmt(values: dict[str, object], key: str, unit: str = "") -> str:
+    value = values.get(key)
+    return "–" if value is None else f"{value}{unit}"
+
+
+def headline(v: dict[str, object]) -> str:
+    f = _fmt
+    tenants = f(v, "memory_tenants")
+    rows = [
+        ("`decide()`, every battery message, all stages", f"p50 {f(v, 'decide_p50_ms')} ms, p99 "
+         f"{f(v, 'decide_p99_ms')} ms, {f(v, 'decisions_per_s')} decisions/s on one core"),
+        ("full battery run, fresh process", f"demo_salon {f(v, 'eval_demo_salon_s')} s, auto_service "
+         f"{f(v, 'eval_auto_service_s')} s"),
+        ("calibration sweep, fresh process", f"{f(v, 'calibrate_demo_salon_s')} s"),
+        ("webhook ACK (PostgreSQL + Redis, 1 API process)", f"{f(v, 'ack_rps')} req/s, p50 "
+         f"{f(v, 'ack_p50_ms')} ms, p99 {f(v, 'ack_p99_ms')} ms"),
+        ("processing, window excluded",
+         f"p50 {f(v, 'processing_p50_ms')} ms, p90 {f(v, 'processing_p90_ms')} ms"),
+        (f"end to end received → sent, minus the {f(v, 'e2e_window_ms')} ms window",
+         f"p50 {f(v, 'e2e_p50_ms')} ms, p99 {f(v, 'e2e_p99_ms')} ms"),
+        ("outbox, 10 % provider errors", f"{f(v, 'outbox_msg_s')} msg/s; lost {f(v, 'outbox_lost')}, "
+         f"duplicates {f(v, 'outbox_duplicates')}"),
+        (f"worker RSS with {tenants} packs",
+         f"{f(v, 'memory_rss_mib')} MiB ({f(v, 'memory_per_pack_mib')} MiB a pack)"),
+        ("pack hot reload: check after an edit (1 / many tenants)", " / ".join(
+            f"{val} ms" for k, val in v.items() if k.startswith("reload_check_ms_")) or "–"),
+        (f"pack hot reload: write → serving (poll every {f(v, 'reload_interval_s')} s)", " / ".join(
+            f"{val} s" for k, val in v.items() if k.startswith("reload_serving_s_")) or "–"),
+        ("wrong / unsafe answers, Truffles vs LlamaIndex top-1 (checked turns)",
+         f"{f(v, 'truffles_wrong')} / {f(v, 'truffles_unsafe')} vs {f(v, 'baseline_wrong')} / "
+         f"{f(v, 'baseline_unsafe')} (of {f(v, 'truffles_turns')})"),
+    ]  # fmt: skip
+    return table(("what", "measured"), rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="docs/bench-report.md")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every section")
+    parser.add_argument(
+        "--only", default="", help="comma-separated words; run the sections whose title has one"
+    )
+    parser.add_argument(
+        "--wait-seconds", type=float, default=900, help="max wait for other service benchmarks"
+    )
+    args = parser.parse_args()
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    before = load_avg()
+    chosen = [s for s in sections(args.quick) if not args.only or any(
+        w.lower() in s.title.lower() for w in args.only.split(","))]  # fmt: skip
+    parts: list[str] = []
+    values: dict[str, object] = {}
+    for s in chosen:
+        text, found = run_section(s, args.wait_seconds)
+        values.update(found)
+        parts.append(f"## {s.title}\n\n{text}\n")
+    from cli.packs import load_compiled
+
+    versions = {
+        p.name: load_compiled(str(p)).version for p in sorted((ROOT / "packs").iterdir()) if p.is_dir()
+    }
+    mode = "quick (smoke sizes)" if args.quick else "full"
+    command = "uv run python -m bench.suite" + (" --quick" if args.quick else "") + f" --out {args.out}"
+    report = "\n".join([
+        f"# Benchmark report ({mode})\n",
+        f"Generated by `{command}` in {(time.perf_counter() - t0) / 60:.1f} min. Every section ran in its "
+        "own process with a time limit; numbers are from this one run on a machine shared with other "
+        "jobs (see the load averages), so read them as orders of magnitude, not as a tight spec.\n",
+        "## Machine\n", describe(versions, before, load_avg(), started) + "\n",
+        "## Headline\n", headline(values) + "\n",
+        *parts,
+    ])  # fmt: skip
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report, encoding="utf-8")
+    print(f"suite: wrote {out} ({len(chosen)} sections)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
