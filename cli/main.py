@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from cli import (
+    backup_commands,
     calibrate_commands,
     dashboard_commands,
     engine_commands,
@@ -45,6 +46,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     serve_commands,
     dashboard_commands,
     telegram_commands,
+    backup_commands,
 )
 
 
