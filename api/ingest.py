@@ -74,7 +74,8 @@ def _accept(rt: Runtime, ports: EdgePorts, tenant: TenantRuntime, message: Inbou
     try:
         outcome = tenant.store.messages.record_inbound(_draft(rt, message))
     except StorageError as exc:
-        admission.abort(message.provider_message_id)
+        # No abort: the mark stays "in_flight", so the provider's re-deliveries (every few seconds
+        # while the database is down) reach the database without spending the customer's tokens.
         log.error(
             "tenant=%s message %s from %s NOT stored: %s",
             tenant.id,

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from channels.chatflow.player import build_inbound_payload, new_message_id
+from config.settings import RateLimit
 from storage import StorageUnavailable
 from tests.e2e.fixtures import Backend
 from tests.e2e.harness import PHONE, SECRET, Service, running_service, service_settings
@@ -121,6 +122,34 @@ async def test_a_store_failure_answers_503_and_the_providers_retry_is_stored(
         retry = await service.post(payload)
         assert retry.status_code == 200 and retry.json()["status"] == "stored"
         assert _stored_count(service) == 1
+
+
+async def test_provider_retries_during_a_store_outage_do_not_spend_the_customers_tokens(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the PostgreSQL restart drill: retries ate the burst, the real message got no reply."""
+    settings = service_settings(rate_customer_text=RateLimit(burst=2, per_second=0.001))
+    async with running_service(
+        backend.db, settings=settings, redis_client=backend.redis, workers=False
+    ) as service:
+        messages = service.store().messages
+        real = messages.record_inbound
+
+        def broken(draft):
+            raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
+
+        monkeypatch.setattr(messages, "record_inbound", broken)
+        payload = build_inbound_payload(
+            "demo_salon", "Сколько стоит маникюр?", phone=PHONE, message_id=new_message_id()
+        )
+        for _ in range(5):  # the provider delivers it again and again while the database is down
+            _problem(await service.post(payload), 503)
+        monkeypatch.setattr(messages, "record_inbound", real)
+        assert (await service.post(payload)).json()["status"] == "stored"
+        assert (await service.say("А где вы находитесь?")).json()["status"] == "stored"  # the 2nd token
+        assert (await service.say("А до скольки?")).json()[
+            "status"
+        ] == "rate_limited"  # the limit still holds
 
 
 async def test_with_redis_down_the_database_constraint_alone_dedups(embedded_backend: Backend) -> None:
