@@ -69,6 +69,7 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
         lambda: tenant.store.outbox.mark_sent(
             row.id, provider_message_id=result, record_transcript=transcript, text=text, media=media
         ),
+        reclaim=lambda: tenant.store.outbox.claim(row.id) is not None,
     )
     rt.telemetry.sends.labels(tenant.id, "sent").inc()
     log.info(
