@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from storage.log_context import correlation_id_for
@@ -39,3 +41,22 @@ async def test_two_customers_get_two_correlation_ids(service: Service) -> None:
     sent = {r["correlation_id"] for r in logs.events()["outbox.sent"]}
     assert sent == {correlation_id_for(TENANT, "CID-A"), correlation_id_for(TENANT, "CID-B")}
     assert PHONE not in logs.text() and "77015554433" not in logs.text()
+
+
+async def test_no_json_line_of_any_component_holds_a_raw_phone(service: Service) -> None:
+    """Every logger (ours, dramatiq, httpx, uvicorn) through the production handler, failure paths too."""
+    from channels.faults import FaultSpec
+
+    service.emulator.faults.add(FaultSpec(mode="500", count=1))  # a retried send logs a warning
+    with json_lines(logger="", level=logging.INFO) as logs:
+        await service.say("Позовите администратора", message_id="CID-HUMAN")
+        await service.say("Хочу записаться", phone="77015554433", message_id="CID-BOOK")
+        await service.wait_deliveries(2)
+        no_id = b'{"body": {"message": "x", "metadata": {"remoteJid": "77011234567"}}}'
+        assert (await service.post(None, content=no_id)).status_code == 400
+        await wait_until(lambda: len(logs.events().get("outbox.sent", [])) == 2, what="two sends logged")
+    loggers = {r["logger"] for r in logs.records()}
+    assert {"truffles.api.ingest", "truffles.process", "truffles.send"} <= loggers
+    assert any(r["level"] == "WARNING" and "retry" in r["message"] for r in logs.records())
+    assert PHONE not in logs.text() and "77015554433" not in logs.text()
+    assert "+7701***4567" in logs.text() or "+7701***4433" in logs.text()
