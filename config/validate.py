@@ -148,7 +148,7 @@ def _walk_union(doc: YamlDoc, value: Any, info: mi.UnionType, path: str, problem
         tag_field = tagged[0].tag_field
         kinds = {t.tag: t for t in tagged}
         kind = value.get(tag_field)
-        if kind not in kinds:
+        if not isinstance(kind, str | int) or kind not in kinds:  # a list or mapping here is not a kind
             problems.append(
                 doc.problem(path, f"`{tag_field}: {kind!r}` is not one of {sorted(map(str, kinds))}")
             )
