@@ -12,7 +12,9 @@ from pathlib import Path
 
 from config.compile.compiled import CompiledPack
 from config.compile.compiler import compile_pack
+from config.errors import PackInvalid, Problem
 from config.files import read_pack_dir
+from config.lint import check_files
 from config.loader import load_pack
 from storage import ConstraintViolation, SessionFactory, TenantDirectory, TenantStore
 from storage.repos.base import Clock
@@ -53,8 +55,22 @@ def discover_packs(packs_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def compile_pack_dir(path: str | os.PathLike[str]) -> CompiledPack:
-    """Read, validate and compile one pack folder (raises ``config.errors.PackInvalid`` on errors)."""
-    return compile_pack(load_pack(read_pack_dir(path)))
+    """Read, validate and compile one pack folder (raises ``config.errors.PackInvalid`` on errors).
+
+    The linter is not run on the way (it costs about a second a pack); when compiling fails on
+    something only the linter checks (a regex that does not compile, …), it runs then, so the error
+    names file and line as ``truffles pack check`` would instead of being a bare ``re.error``.
+    """
+    files = read_pack_dir(path)
+    source = load_pack(files)
+    try:
+        return compile_pack(source)
+    except Exception as exc:
+        errors = [p for p in check_files(files)[1] if p.severity == "error"]
+        raise PackInvalid(
+            errors
+            or [Problem(file=".", code="compile", message=f"compiling failed: {type(exc).__name__}: {exc}")]
+        ) from exc
 
 
 class TenantRegistry:
