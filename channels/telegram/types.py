@@ -7,6 +7,7 @@ so the same Structs build request bodies (``reply_markup``) and the emulator's a
 
 from __future__ import annotations
 
+import re
 from typing import Generic, TypeVar
 
 import msgspec
@@ -189,6 +190,11 @@ class TelegramResponse(_TgObject, Generic[T], frozen=True):
     parameters: ResponseParameters | None = None
 
 
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+"""A ``\\u0000`` escape (not an escaped backslash before ``u0000``): NUL is the one character PostgreSQL
+refuses in text and JSONB, and JSON can carry it only escaped, so it is dropped before decoding."""
+
+
 def parse_update(data: bytes) -> Update:
     """Decode a webhook body into an :class:`Update`.
 
@@ -196,7 +202,7 @@ def parse_update(data: bytes) -> Update:
         ChannelPayloadError: naming the JSON path of the bad field (e.g. ``$.message.chat.id``).
     """
     try:
-        return msgspec.json.decode(data, type=Update)
+        return msgspec.json.decode(_NUL_ESCAPE.sub(rb"\1", data), type=Update)
     except msgspec.ValidationError as exc:
         field = str(exc).rpartition(" - at `")[2].rstrip("`") if " - at `" in str(exc) else "$"
         raise ChannelPayloadError(field, "a Telegram Update", str(exc), source="telegram update") from exc

@@ -185,3 +185,20 @@ def test_a_valid_body_with_bytes_spliced_in_raises_only_channel_payload_error(
     with contextlib.suppress(ChannelPayloadError):
         message = parse_inbound(data, "demo_salon")
         assert _stored_as_is(message.text) and _stored_as_is(message.sender_name)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("a\x00b", "ab"), ("\x00\x00", ""), ("a\\u0000b", "a\\u0000b"), ("\\\x00", "\\")],
+    ids=["nul", "two nuls", "an escaped backslash before u0000 is text", "backslash then nul"],
+)
+def test_a_telegram_update_loses_its_nul_characters_and_nothing_else(text: str, expected: str) -> None:
+    manager = {"id": 2, "is_bot": False, "first_name": "Да\x00на"}
+    chat = {"id": 1, "type": "private"}
+    update = {
+        "update_id": 1,
+        "message": {"message_id": 1, "date": 1, "chat": chat, "text": text, "from": manager},
+    }
+    message = parse_update(json.dumps(update).encode()).message
+    assert message is not None and message.text == expected
+    assert message.from_ is not None and message.from_.first_name == "Дана"
