@@ -7,7 +7,7 @@ import uuid
 import dramatiq
 
 from workers.process import process_conversation
-from workers.queue import OUTBOX_QUEUE, PROCESS_ACTOR, SEND_ACTOR, TURNS_QUEUE
+from workers.queue import MEDIA_QUEUE, OUTBOX_QUEUE, PROCESS_ACTOR, SEND_ACTOR, SEND_MEDIA_ACTOR, TURNS_QUEUE
 from workers.runtime import Runtime
 from workers.send import send_outbox
 
@@ -18,7 +18,7 @@ ACTOR_OPTIONS: dict[str, object] = {"max_retries": 5, "min_backoff": 200, "max_b
 
 
 def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> tuple[dramatiq.Actor[..., object], ...]:
-    """Register ``process_conversation`` and ``send_outbox`` on ``broker``, bound to ``rt``."""
+    """Register ``process_conversation`` and ``send_outbox`` (twice: text and media queue) on ``broker``."""
 
     def process(tenant_id: str, conversation_id: str) -> None:
         process_conversation(rt, tenant_id, uuid.UUID(conversation_id))
@@ -40,6 +40,14 @@ def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> tuple[dramatiq.Actor
             broker=broker,
             actor_name=SEND_ACTOR,
             queue_name=OUTBOX_QUEUE,
+            priority=0,
+            options=dict(ACTOR_OPTIONS),
+        ),
+        dramatiq.Actor(
+            send,
+            broker=broker,
+            actor_name=SEND_MEDIA_ACTOR,
+            queue_name=MEDIA_QUEUE,
             priority=0,
             options=dict(ACTOR_OPTIONS),
         ),

@@ -16,9 +16,11 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 __all__ = [
+    "MEDIA_QUEUE",
     "OUTBOX_QUEUE",
     "PROCESS_ACTOR",
     "SEND_ACTOR",
+    "SEND_MEDIA_ACTOR",
     "TURNS_QUEUE",
     "TaskQueue",
     "make_broker",
@@ -28,8 +30,11 @@ log = logging.getLogger("truffles.queue")
 
 TURNS_QUEUE = "turns"
 OUTBOX_QUEUE = "outbox"
+MEDIA_QUEUE = "outbox_media"
+"""Media rows: ChatFlow takes seconds per media call, so they get their own queue and worker threads."""
 PROCESS_ACTOR = "process_conversation"
 SEND_ACTOR = "send_outbox"
+SEND_MEDIA_ACTOR = "send_outbox_media"
 BROKER_NAMESPACE = "truffles"
 
 
@@ -49,7 +54,7 @@ def make_broker(
         broker = RedisBroker(client=client, namespace=namespace)  # type: ignore[no-untyped-call]
     else:
         raise ValueError(f"broker mode {mode!r} is not 'embedded' or 'redis': fix TRUFFLES_BROKER")
-    for queue in (TURNS_QUEUE, OUTBOX_QUEUE):
+    for queue in (TURNS_QUEUE, OUTBOX_QUEUE, MEDIA_QUEUE):
         broker.declare_queue(queue)
     return broker
 
@@ -64,14 +69,17 @@ class TaskQueue:
         """Decide the conversation's pending messages (after ``delay`` seconds: the coalescing window)."""
         self._enqueue(TURNS_QUEUE, PROCESS_ACTOR, [tenant_id, str(conversation_id)], delay)
 
-    def send_outbox(self, tenant_id: str, outbox_id: uuid.UUID, *, delay: float = 0) -> None:
-        """Deliver one outbox row (after ``delay`` seconds: a retry backoff)."""
-        self._enqueue(OUTBOX_QUEUE, SEND_ACTOR, [tenant_id, str(outbox_id)], delay)
+    def send_outbox(
+        self, tenant_id: str, outbox_id: uuid.UUID, *, delay: float = 0, media: bool = False
+    ) -> None:
+        """Deliver one outbox row (after ``delay`` s: a retry backoff); ``media`` rows on their own queue."""
+        queue, actor = (MEDIA_QUEUE, SEND_MEDIA_ACTOR) if media else (OUTBOX_QUEUE, SEND_ACTOR)
+        self._enqueue(queue, actor, [tenant_id, str(outbox_id)], delay)
 
     def depths(self) -> dict[str, int]:
         """Messages waiting per queue (ready + delayed); -1 when the broker cannot tell."""
         out: dict[str, int] = {}
-        for queue in (TURNS_QUEUE, OUTBOX_QUEUE):
+        for queue in (TURNS_QUEUE, OUTBOX_QUEUE, MEDIA_QUEUE):
             out[queue] = self._depth(queue)
         return out
 

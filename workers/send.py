@@ -18,7 +18,7 @@ from channels.errors import DeliveryError
 from storage import Channel, NotFound, OutboxRecord, OutboxStatus
 from workers.alerts import Alert
 from workers.runtime import Runtime
-from workers.send_media import deliver_media, media_of
+from workers.send_media import deliver_media, is_media_row, media_of
 from workers.sent_record import record_sent
 from workers.telegram_outbox import deliver_telegram
 from workers.tenants import TenantRuntime
@@ -121,7 +121,7 @@ def _failed(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord, exc: Delivery
         retry_after=exc.retry_after,
     )
     tenant.store.outbox.mark_retry(row.id, error=str(exc), retry_at=rt.now() + timedelta(seconds=delay))
-    rt.queue.send_outbox(tenant.id, row.id, delay=delay)
+    rt.queue.send_outbox(tenant.id, row.id, delay=delay, media=is_media_row(row.payload))
     rt.telemetry.sends.labels(tenant.id, "retry").inc()
     log.warning(
         "tenant=%s outbox=%s to %s: attempt %d failed, retry in %.2fs: %s",
@@ -165,4 +165,4 @@ def _not_claimed(rt: Runtime, tenant: TenantRuntime, outbox_id: uuid.UUID) -> No
         return
     if row.status == OutboxStatus.PENDING:
         wait = (row.next_attempt_at - rt.now()).total_seconds()
-        rt.queue.send_outbox(tenant.id, outbox_id, delay=max(wait, 0.01))
+        rt.queue.send_outbox(tenant.id, outbox_id, delay=max(wait, 0.01), media=is_media_row(row.payload))

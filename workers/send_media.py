@@ -16,7 +16,12 @@ from workers.sender import MEDIA_KINDS, MediaSender
 from workers.telegram_media import ensure_stored
 from workers.tenants import TenantRuntime
 
-__all__ = ["deliver_media", "media_of"]
+__all__ = ["deliver_media", "is_media_row", "media_of"]
+
+
+def is_media_row(payload: dict[str, Any]) -> bool:
+    """A media row goes on its own queue (``TaskQueue.send_outbox(..., media=True)``)."""
+    return payload.get("kind") == "media"
 
 
 def media_of(payload: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from workers.handover_desk import TelegramForward
 from workers.heartbeat import MemoryHeartbeats, RedisHeartbeats
 from workers.media_links import build_media_links
 from workers.pack_reload import PackWatcher
-from workers.queue import BROKER_NAMESPACE, TaskQueue, make_broker
+from workers.queue import BROKER_NAMESPACE, MEDIA_QUEUE, OUTBOX_QUEUE, TURNS_QUEUE, TaskQueue, make_broker
 from workers.runtime import Runtime, utcnow
 from workers.sender import ChatFlowSender, TextSender
 from workers.sweeper import Sweeper
@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("truffles.service")
+
+MEDIA_WORKER_THREADS = 2
+"""Threads per worker process that send media rows (the text threads never wait behind them)."""
 
 REAL_CHATFLOW_URL = "https://app.chatflow.kz/api/v1"
 
@@ -164,7 +167,15 @@ class WorkerPool:
         self.actors = declare_actors(rt.queue.broker, rt)
         self._worker = dramatiq.Worker(
             rt.queue.broker,
+            queues={TURNS_QUEUE, OUTBOX_QUEUE},
             worker_threads=threads or rt.settings.worker_threads,
+            worker_timeout=rt.settings.worker_poll_ms,
+        )
+        # Media sends (seconds per ChatFlow call) on threads of their own: never in front of text.
+        self._media_worker = dramatiq.Worker(
+            rt.queue.broker,
+            queues={MEDIA_QUEUE},
+            worker_threads=MEDIA_WORKER_THREADS,
             worker_timeout=rt.settings.worker_poll_ms,
         )
         self._sweeper = Sweeper(rt, rt.settings.sweep_interval_seconds) if sweep else None
@@ -175,6 +186,7 @@ class WorkerPool:
 
     def start(self) -> None:
         self._worker.start()
+        self._media_worker.start()
         if self._sweeper is not None:
             self._sweeper.start()
         if self._watcher is not None:
@@ -194,6 +206,7 @@ class WorkerPool:
         if self._watcher is not None:
             self._watcher.stop()
         self._worker.stop(timeout=timeout_ms)
+        self._media_worker.stop(timeout=timeout_ms)
         closer = getattr(self.rt.sender, "close", None)
         if callable(closer):
             closer()

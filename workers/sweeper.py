@@ -23,6 +23,7 @@ from workers.heartbeat import worker_id
 from workers.locks import hold
 from workers.reminders import run_handover_clock
 from workers.runtime import Runtime
+from workers.send_media import is_media_row
 from workers.telegram_alerts import watch_tenant
 from workers.tenants import TenantRuntime
 
@@ -98,7 +99,7 @@ def _resend(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord) -> None:
     """Re-enqueue a send under the correlation id its row kept (log lines stay linked)."""
     found = row.payload.get(CORRELATION_KEY)
     with log_context(correlation_id=str(found) if found else None):
-        rt.queue.send_outbox(tenant.id, row.id)
+        rt.queue.send_outbox(tenant.id, row.id, media=is_media_row(row.payload))
 
 
 class Sweeper:

@@ -17,6 +17,7 @@ from channels.telegram import Message, Update
 from storage import Channel, HandoverStatus, OutboxDraft, OutboxOrigin
 from workers.handover_desk import enqueue_topic, handover_buttons
 from workers.runtime import Runtime
+from workers.send_media import is_media_row
 from workers.telegram_callbacks import handle_callback
 from workers.telegram_desk import TenantTelegram
 from workers.telegram_media import manager_media, prefetch
@@ -116,4 +117,4 @@ def _to_customer(
             origin=OutboxOrigin.MANAGER,
         )
     )
-    rt.queue.send_outbox(tenant.id, row.id)
+    rt.queue.send_outbox(tenant.id, row.id, media=is_media_row(payload))

@@ -42,7 +42,7 @@ async def test_health_reports_database_queues_and_per_tenant_backlog(service: Se
     body = (await service.client.get("/admin/health", headers=ADMIN)).json()
     assert body["database"] == "ok"
     assert body["redis"] in ("ok", "not configured")
-    assert set(body["queues"]) == {"turns", "outbox"}
+    assert set(body["queues"]) == {"turns", "outbox", "outbox_media"}
     assert body["tenants"]["demo_salon"]["last_inbound_at"] is not None
 
 

@@ -39,7 +39,7 @@ async def test_nothing_to_sweep_means_nothing_enqueued(embedded_backend: Backend
     async with running_service(embedded_backend.db, workers=False) as service:
         report = sweep_once(service.rt)
         assert (report.inbound, report.stuck_sending, report.overdue) == (0, 0, 0)
-        assert service.rt.queue.depths() == {"turns": 0, "outbox": 0}
+        assert service.rt.queue.depths() == {"turns": 0, "outbox": 0, "outbox_media": 0}
 
 
 async def test_an_overdue_pending_row_is_re_enqueued(embedded_backend: Backend) -> None:
