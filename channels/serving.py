@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -19,7 +20,11 @@ STARTUP_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_GRACE_SECONDS = 1
 
 
-def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Config:
+def _config(
+    app: ASGIApp, host: str, port: int, log_level: str, *, own_logging: bool = True
+) -> uvicorn.Config:
+    """``own_logging=False``: leave the process's logging alone (a server inside another program)."""
+    extra: dict[str, Any] = {} if own_logging else {"log_config": None}
     return uvicorn.Config(
         app,
         host=host,
@@ -30,6 +35,7 @@ def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Confi
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        **extra,
     )
 
 
@@ -48,7 +54,8 @@ def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Ite
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(_config(app, host, bound_port, "warning"))
+    # In-process (the embedded emulator, tests): uvicorn must not replace the host's log handlers.
+    server = uvicorn.Server(_config(app, host, bound_port, "warning", own_logging=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
