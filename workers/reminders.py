@@ -64,6 +64,6 @@ def _remind(
         mention = f" @{tg.owner_username}" if index >= 1 and tg.owner_username else ""
         text = f"⏰ Клиент ждёт ответа уже {due[index]} мин — нажмите «Взять» или напишите здесь.{mention}"
         enqueue_topic(rt, tenant, conversation, f"remind-{handover.id}-{index}", text)
-        tenant.store.handovers.record_reminder(handover.id)
+        tenant.store.handovers.record_reminder(handover.id, sent=index + 1)  # idempotent: sweepers overlap
         sent += 1
     return sent

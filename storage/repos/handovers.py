@@ -81,10 +81,15 @@ class Handovers(TenantRepo):
             session.flush()
             return handover_record(row)
 
-    def record_reminder(self, handover_id: uuid.UUID) -> HandoverRecord:
+    def record_reminder(self, handover_id: uuid.UUID, *, sent: int | None = None) -> HandoverRecord:
+        """One more reminder sent; with ``sent``: reminder number ``sent`` is out (idempotent, never lowers).
+
+        Two sweepers that both post reminder #1 (one outbox row: same idempotency key) must leave the
+        count at 1, or the next reminder would be skipped: pass ``sent``.
+        """
         with self._tx("record handover reminder") as session:
             row = self._load(session, handover_id, lock=True)
-            row.reminders_sent += 1
+            row.reminders_sent = row.reminders_sent + 1 if sent is None else max(row.reminders_sent, sent)
             session.flush()
             return handover_record(row)
 

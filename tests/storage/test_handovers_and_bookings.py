@@ -82,6 +82,13 @@ def test_illegal_handover_transition_names_from_and_to(
 def test_reminders_and_expiry_queries(store: TenantStore, clock: FakeClock) -> None:
     handover = store.handovers.open(_conversation(store), "reason")
     assert store.handovers.record_reminder(handover.id).reminders_sent == 1
+    # Overlapping sweepers record the same reminder number: the count never double-counts or goes back.
+    assert [store.handovers.record_reminder(handover.id, sent=n).reminders_sent for n in (1, 2, 2, 1)] == [
+        1,
+        2,
+        2,
+        2,
+    ]
     assert store.handovers.list_by_status(HandoverStatus.PENDING, older_than=timedelta(minutes=10)) == []
     clock.advance(minutes=11)
     (old,) = store.handovers.list_by_status(HandoverStatus.PENDING, older_than=timedelta(minutes=10))
