@@ -15,7 +15,9 @@ are applied: a new folder (a new tenant), a renamed tenant id or a deleted folde
 needs a restart. Telegram desk settings are read at start-up only.
 
 With Redis, ``POST /admin/packs/reload`` also bumps a counter that every other process's watcher
-reads at its next tick, so worker processes reload too.
+reads at its next tick, so worker processes reload too. A process without a watcher (the API-only
+``truffles serve`` on the Redis broker) has no baseline: its first ``reload_now`` compiles every
+folder and compares versions (about a second a pack on a busy 2-core machine, mostly YAML parsing).
 """
 
 from __future__ import annotations
