@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -66,7 +67,7 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@settings(max_examples=400, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(json_values)
 def test_parse_inbound_raises_only_channel_payload_error_on_any_json(value: Any) -> None:
     try:
@@ -80,7 +81,7 @@ def test_parse_inbound_raises_only_channel_payload_error_on_any_json(value: Any)
         assert "\x00" not in message.text + message.sender_name
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@settings(max_examples=200, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(st.binary(max_size=64))
 def test_parse_inbound_raises_only_channel_payload_error_on_any_bytes(data: bytes) -> None:
     with contextlib.suppress(ChannelPayloadError):
@@ -109,7 +110,7 @@ def _payload(text: str, name: str, message_id: str = "3EB0AA") -> bytes:
     return json.dumps({"client_slug": "demo_salon", "body": body}).encode()
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=300, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(st.text(ANY_CHARS, max_size=40), st.text(ANY_CHARS, max_size=40))
 def test_any_text_and_name_are_kept_and_made_storable(text: str, name: str) -> None:
     try:
@@ -146,7 +147,7 @@ def test_a_long_push_name_is_cut_and_a_long_message_id_is_refused() -> None:
     assert caught.value.field == "body.metadata.messageId"
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+@settings(max_examples=30, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(st.integers(min_value=1, max_value=60_000), st.sampled_from(["[", '{"a":', '{"body":{"message":']))
 def test_deep_nesting_is_a_payload_error_not_a_crash(depth: int, opener: str) -> None:
     closer = {"[": "]", '{"a":': "}", '{"body":{"message":': "}}"}[opener]
@@ -157,14 +158,14 @@ def test_deep_nesting_is_a_payload_error_not_a_crash(depth: int, opener: str) ->
         parse_update(b'{"update_id": 1, "x": ' + data + b"}")
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@settings(max_examples=100, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(json_values)
 def test_parse_update_raises_only_channel_payload_error_on_any_json(value: Any) -> None:
     with contextlib.suppress(ChannelPayloadError):
         parse_update(msgspec.json.encode(value))
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@settings(max_examples=100, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(st.binary(max_size=64))
 def test_parse_update_raises_only_channel_payload_error_on_any_bytes(data: bytes) -> None:
     with contextlib.suppress(ChannelPayloadError):
@@ -174,7 +175,7 @@ def test_parse_update_raises_only_channel_payload_error_on_any_bytes(data: bytes
 VALID_BODY = _payload("Сколько стоит маникюр? 💅🏽", "Айгүл")
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=300, deadline=timedelta(seconds=2), derandomize=True, database=None)
 @given(st.lists(st.tuples(st.integers(0, len(VALID_BODY)), st.binary(min_size=1, max_size=4)), max_size=4))
 def test_a_valid_body_with_bytes_spliced_in_raises_only_channel_payload_error(
     splices: list[tuple[int, bytes]],
