@@ -2,29 +2,29 @@
 
 Every failure is translated into a typed :class:`~channels.errors.ChatFlowError`:
 429 -> :class:`ProviderRateLimited` (with Retry-After), 5xx/timeout/connection ->
-:class:`ProviderUnavailable`, other 4xx or a 200 with ``"success": false`` -> :class:`ProviderRejected`.
-The client never retries: the outbox worker owns retries (and the idempotency key).
+:class:`ProviderUnavailable`, other 4xx or a 200 with ``"success": false`` -> :class:`ProviderRejected`
+(:mod:`channels.chatflow.wire`). The client never retries: the outbox worker owns retries (and the
+idempotency key). :mod:`channels.chatflow.blocking` is the same client for worker threads.
 """
 
 from __future__ import annotations
 
-import email.utils
-import math
 import time
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Self
 
 import httpx
-import msgspec
 
-from channels.chatflow.jid import mask_jid
-from channels.errors import (
-    ChatFlowError,
-    ProviderRateLimited,
-    ProviderRejected,
-    ProviderUnavailable,
-    snippet,
+from channels.chatflow.wire import (
+    Endpoint,
+    SendResult,
+    describe_call,
+    interpret_response,
+    media_params,
+    parse_retry_after,
+    text_params,
 )
+from channels.errors import ProviderUnavailable
 
 __all__ = [
     "DEFAULT_CHATFLOW_BASE_URL",
@@ -33,6 +33,7 @@ __all__ = [
     "ChatFlowClient",
     "Endpoint",
     "SendResult",
+    "parse_retry_after",
 ]
 
 DEFAULT_CHATFLOW_BASE_URL = "https://app.chatflow.kz/api/v1"
@@ -40,34 +41,6 @@ DEFAULT_TIMEOUT_SECONDS = 15.0
 """Timeout of a send-text call."""
 DEFAULT_MEDIA_TIMEOUT_SECONDS = 60.0
 """Timeout of a media call (ChatFlow fetches the file first: tens of seconds are normal)."""
-EMPTY_CAPTION = " "
-"""ChatFlow requires a caption on image/doc/video; a space stands for none."""
-
-Endpoint = Literal["send-text", "send-image", "send-audio", "send-doc", "send-video"]
-_MEDIA_PARAM: dict[Endpoint, str] = {
-    "send-image": "imageurl",
-    "send-audio": "audiourl",
-    "send-doc": "docurl",
-    "send-video": "videourl",
-}
-
-
-class SendResult(msgspec.Struct, frozen=True, kw_only=True):
-    """A message ChatFlow accepted.
-
-    Attributes:
-        endpoint: which call was made.
-        msg_id: our idempotency key, as sent.
-        provider_message_id: ChatFlow's id for the message, when its answer carried one.
-        status: the HTTP status (200).
-        elapsed: seconds the call took.
-    """
-
-    endpoint: Endpoint
-    msg_id: str
-    provider_message_id: str | None
-    status: int
-    elapsed: float
 
 
 class ChatFlowClient:
@@ -110,10 +83,9 @@ class ChatFlowClient:
 
     async def send_text(self, instance_id: str, jid: str, text: str, idempotency_key: str) -> SendResult:
         """Send a text message (``GET send-text``) with ``msg_id=idempotency_key``."""
-        if not text:
-            raise ValueError("refusing to send an empty WhatsApp text: compose the reply first")
-        params = {"instance_id": instance_id, "jid": jid, "msg": text, "msg_id": idempotency_key}
-        return await self._send("send-text", params, self._timeout)
+        return await self._send(
+            "send-text", text_params(instance_id, jid, text, idempotency_key), self._timeout
+        )
 
     async def send_image(
         self, instance_id: str, jid: str, image_url: str, idempotency_key: str, caption: str = ""
@@ -148,20 +120,11 @@ class ChatFlowClient:
         idempotency_key: str,
         caption: str | None,
     ) -> SendResult:
-        if not url.startswith(("https://", "http://")):
-            raise ValueError(f"{endpoint}: media URL must be a public http(s) URL, got {url[:80]!r}")
-        params = {
-            "instance_id": instance_id,
-            "jid": jid,
-            _MEDIA_PARAM[endpoint]: url,
-            "msg_id": idempotency_key,
-        }
-        if caption is not None:
-            params["caption"] = caption or EMPTY_CAPTION
+        params = media_params(endpoint, instance_id, jid, url, idempotency_key, caption)
         return await self._send(endpoint, params, self._media_timeout)
 
     async def _send(self, endpoint: Endpoint, params: dict[str, str], timeout: float) -> SendResult:
-        where = f"ChatFlow {endpoint} to {mask_jid(params['jid'])} (msg_id {params['msg_id']!r})"
+        where = describe_call(endpoint, params)
         started = time.monotonic()
         try:
             response = await self._http.get(
@@ -177,74 +140,16 @@ class ChatFlowClient:
                 f"{where}: cannot reach ChatFlow ({type(exc).__name__}: {self._scrub(str(exc))}); "
                 "transient, retry with backoff"
             ) from exc
-        elapsed = time.monotonic() - started
-        if response.status_code >= 300:
-            raise self._error(where, response)
-        payload = _json_object(response.content)
-        if payload.get("success") is False:
-            raise ProviderRejected(
-                f"{where}: HTTP {response.status_code} but success=false: {snippet(response.content)!r}",
-                status=response.status_code,
-                body=snippet(response.content),
-            )
-        provider_id = next(
-            (str(payload[k]) for k in ("message_id", "messageId", "id") if payload.get(k)), None
-        )
-        return SendResult(
-            endpoint=endpoint,
-            msg_id=params["msg_id"],
-            provider_message_id=provider_id,
+        return interpret_response(
+            endpoint,
+            params["msg_id"],
+            where,
             status=response.status_code,
-            elapsed=elapsed,
-        )
-
-    def _error(self, where: str, response: httpx.Response) -> ChatFlowError:
-        status = response.status_code
-        body = self._scrub(snippet(response.content))
-        if status == 429:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            wait = f"retry after {retry_after:g} s" if retry_after is not None else "no Retry-After given"
-            return ProviderRateLimited(
-                f"{where}: HTTP 429 rate limited ({wait}); body {body!r}",
-                status=status,
-                body=body,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return ProviderUnavailable(
-                f"{where}: HTTP {status} from ChatFlow; transient, retry with backoff; body {body!r}",
-                status=status,
-                body=body,
-            )
-        return ProviderRejected(
-            f"{where}: HTTP {status}, ChatFlow refused the request (check token, instance_id, jid and "
-            f"parameters; retrying will not help); body {body!r}",
-            status=status,
-            body=body,
+            retry_after=response.headers.get("retry-after"),
+            content=response.content,
+            elapsed=time.monotonic() - started,
+            scrub=self._scrub,
         )
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***")
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
-    if value is None or not value.strip():
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _json_object(content: bytes) -> dict[str, Any]:
-    try:
-        payload = msgspec.json.decode(content)
-    except msgspec.DecodeError:
-        return {}
-    return payload if isinstance(payload, dict) else {}
