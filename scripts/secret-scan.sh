@@ -18,7 +18,16 @@ fi
 report="$(mktemp)"
 trap 'rm -f "$baseline" "$report"' EXIT
 status=0
-uv run --frozen detect-secrets-hook --baseline "$baseline" "$@" >"$report" 2>&1 || status=$?
+export PATH="$HOME/.local/bin:$PATH"  # where ./dev installs uv
+if command -v uv >/dev/null 2>&1; then
+  hook=(uv run --frozen detect-secrets-hook)
+elif [ -x .venv/bin/detect-secrets-hook ]; then
+  hook=(.venv/bin/detect-secrets-hook)
+else
+  echo "secret scan: neither uv nor .venv/bin/detect-secrets-hook found: run ./dev test (it installs both)" >&2
+  exit 2
+fi
+"${hook[@]}" --baseline "$baseline" "$@" >"$report" 2>&1 || status=$?
 if [ "$status" -eq 3 ]; then status=0; fi  # 3 = only the copy's line numbers were refreshed: no new secret
 if [ "$status" -eq 0 ]; then
   echo "secret scan: no new secrets in $# file(s)"
