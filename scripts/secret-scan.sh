@@ -9,14 +9,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The hook rewrites its baseline when only line numbers moved (exit 3): let it rewrite a copy, never the repo's.
 baseline="$(mktemp)"
-trap 'rm -f "$baseline"' EXIT
+report="$(mktemp)"
+scratch=""
+trap 'rm -rf "$baseline" "$report" ${scratch:+"$scratch"}' EXIT
 cp .secrets.baseline "$baseline"
+if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  # Not a git checkout (an unpacked archive): the hook still asks git about its baseline; give it an empty repo.
+  [ "$#" -gt 0 ] || { echo "secret scan: not a git checkout: name the files to scan" >&2; exit 2; }
+  scratch="$(mktemp -d)"
+  git init -q "$scratch"
+  export GIT_DIR="$scratch/.git" GIT_WORK_TREE="$scratch"
+fi
 if [ "$#" -eq 0 ]; then
   mapfile -t files < <(git ls-files)
   set -- "${files[@]}"
 fi
-report="$(mktemp)"
-trap 'rm -f "$baseline" "$report"' EXIT
 status=0
 export PATH="$HOME/.local/bin:$PATH"  # where ./dev installs uv
 if command -v uv >/dev/null 2>&1; then
