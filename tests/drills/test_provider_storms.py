@@ -34,14 +34,14 @@ STORM_ROUNDS = 10
 ROUND = (
     FaultSpec(mode="500", count=2),
     FaultSpec(mode="429", count=2, retry_after=0.2),
-    FaultSpec(mode="timeout", count=1, seconds=10),  # held until our client gives up (0.5 s)
+    FaultSpec(mode="timeout", count=1, seconds=10),  # held until our client gives up (1 s)
     FaultSpec(mode="503", count=1),
 )
 
 
 async def test_provider_500_429_timeout_storm(servers: Servers, drill_record: DrillRecord) -> None:
     drill_record.fault = "ChatFlow 500/503/429/timeout storm"
-    settings = drill_settings(servers.redis.url, servers.database_url, send_timeout_seconds=0.5)
+    settings = drill_settings(servers.redis.url, servers.database_url, send_timeout_seconds=1.0)
     async with drill_service(servers.db, settings) as svc:
         for _ in range(STORM_ROUNDS):
             for spec in ROUND:
