@@ -15,6 +15,7 @@ duplicate deliveries (every ``msg_id`` delivered exactly once).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ from bench.bench_service_common import (
     percentile,
     start_emulator_process,
 )
+from bench.cpu_meter import CpuMeter, pids_named
 from bench.machine import describe
 from channels.chatflow.player import build_inbound_payload, new_message_id
 from storage import Channel, OutboxDraft, OutboxStatus
@@ -74,7 +76,7 @@ def _wait(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def processing(args: argparse.Namespace, emulator_url: str) -> None:
+def processing(args: argparse.Namespace, emulator_url: str, emulator_pid: int) -> None:
     from api.edge import EdgePorts
     from api.ingest import ingest
 
@@ -119,7 +121,7 @@ def _count(rt: Runtime, *where: Any) -> int:
         return int(session.execute(select(func.count()).select_from(OutboxRow).where(*where)).scalar_one())
 
 
-def outbox(args: argparse.Namespace, emulator_url: str) -> None:
+def outbox(args: argparse.Namespace, emulator_url: str, emulator_pid: int) -> None:
     rt = _runtime(
         emulator_url,
         worker_threads=args.threads,
@@ -144,6 +146,8 @@ def outbox(args: argparse.Namespace, emulator_url: str) -> None:
     httpx.post(f"{emulator_url}/_emulator/faults", json={"error_rate": 0.1, "seed": 7}).raise_for_status()
     pool = WorkerPool(rt, sweep=False)
     pool.start()
+    meter = _meter(emulator_pid)
+    meter.start()
     started = time.perf_counter()
     try:
         for row_id in ids:
@@ -151,6 +155,7 @@ def outbox(args: argparse.Namespace, emulator_url: str) -> None:
         done = OutboxRow.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED])
         _wait(lambda: _count(rt, done) >= args.rows, 300, "every row sent")
         elapsed = time.perf_counter() - started
+        spent = meter.stop()
     finally:
         pool.stop()
     per_id = httpx.get(f"{emulator_url}/_emulator/msg-ids").json()
@@ -166,6 +171,18 @@ def outbox(args: argparse.Namespace, emulator_url: str) -> None:
     lost = args.rows - len(per_id) + failed
     duplicates = sum(1 for n in per_id.values() if n > 1)
     print(f"lost: {lost}  duplicate deliveries: {duplicates}  failed rows: {failed}")
+    print(CpuMeter.per_item(spent, args.rows))
+
+
+def _meter(emulator_pid: int) -> CpuMeter:
+    return CpuMeter(
+        {
+            "worker": lambda: [os.getpid()],
+            "emulator": lambda: [emulator_pid],
+            "postgres": lambda: pids_named("postgres"),
+            "redis": lambda: pids_named("redis-server"),
+        }
+    )
 
 
 def main() -> None:
@@ -183,7 +200,7 @@ def main() -> None:
     port = free_port()
     emulator = start_emulator_process(port)
     try:
-        (processing if args.which == "processing" else outbox)(args, f"http://127.0.0.1:{port}")
+        (processing if args.which == "processing" else outbox)(args, f"http://127.0.0.1:{port}", emulator.pid)
     finally:
         emulator.terminate()
         emulator.wait(10)

@@ -33,7 +33,10 @@ DEFAULT_DATABASE_URL = "sqlite:///var/truffles.db"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the write lock before failing."""
-PG_POOL_SIZE = 5
+PG_POOL_SIZE = 20
+"""Connections a process keeps open. Above the busiest thread count (worker threads + the web
+edge's thread pool in use at once): an "overflow" connection is closed on every return, so a pool
+smaller than the working threads opens and closes a PostgreSQL backend per transaction."""
 PG_MAX_OVERFLOW = 10
 PG_POOL_TIMEOUT_S = 30
 PG_POOL_RECYCLE_S = 1800
