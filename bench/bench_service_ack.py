@@ -33,6 +33,7 @@ from bench.bench_service_common import (
     percentile,
     wait_for_port,
 )
+from bench.cpu_meter import CpuMeter, pids_named, process_tree
 from bench.machine import describe
 from channels.chatflow.player import build_inbound_payload, new_message_id
 
@@ -178,10 +179,19 @@ def main() -> None:
             (url, per_client, args.concurrency, args.customers, deadline, seed)
             for seed in range(args.clients)
         ]
+        meter = CpuMeter(
+            {
+                "api": lambda: process_tree(server.pid),
+                "postgres": lambda: pids_named("postgres"),
+                "redis": lambda: pids_named("redis-server"),
+            }
+        )
+        meter.start()
         started = time.perf_counter()
         with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
             results = pool.map(_client_process, jobs)
         elapsed = time.perf_counter() - started
+        spent = meter.stop()
     finally:
         server.terminate()
         server.wait(10)
@@ -197,6 +207,7 @@ def main() -> None:
         f"ACK latency ms: p50 {percentile(ms, 50):.1f}  p90 {percentile(ms, 90):.1f}  "
         f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}"
     )
+    print(CpuMeter.per_item(spent, len(latencies)).replace("per message", "per request"))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-__all__ = ["CpuMeter", "pids_named"]
+__all__ = ["CpuMeter", "pids_named", "process_tree"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -33,6 +33,20 @@ def pids_named(*names: str) -> list[int]:
             try:
                 if (entry / "comm").read_text().strip() in names:
                     found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every descendant of it (e.g. uvicorn's worker processes)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
             except OSError:
                 continue
     return found

@@ -114,6 +114,16 @@ def _inbound_cte(
     )
 
 
+@functools.cache
+def _first_delivery_query() -> Select[uuid.UUID, uuid.UUID]:
+    """The stored first delivery of a provider message id (built once; values are bound)."""
+    return select(Message.id, Message.conversation_id).where(
+        Message.tenant_id == bindparam("dup_tenant_id"),
+        Message.provider_message_id == bindparam("dup_provider_message_id"),
+        Message.direction == Direction.IN,
+    )
+
+
 class Messages(TenantRepo):
     """One tenant's messages."""
 
@@ -133,11 +143,8 @@ class Messages(TenantRepo):
             )
         now = self._now()
         received_at = ensure_utc(draft.received_at, "received_at") if draft.received_at else now
-        duplicate_query = select(Message.id, Message.conversation_id).where(
-            Message.tenant_id == self.tenant_id,
-            Message.provider_message_id == draft.provider_message_id,
-            Message.direction == Direction.IN,
-        )
+        first = _first_delivery_query()
+        key = {"dup_tenant_id": self.tenant_id, "dup_provider_message_id": draft.provider_message_id}
         existing: Any
         if self._dialect() == "postgresql":
             # One statement, its own transaction (autocommit): one round trip for the whole store.
@@ -145,11 +152,11 @@ class Messages(TenantRepo):
                 ids = self._insert_inbound_cte(conn, draft, now, received_at)
                 # A duplicate: a new statement (hence a fresh snapshot) sees the message a
                 # concurrent first delivery committed while our dedup insert waited on it.
-                existing = None if ids is not None else conn.execute(duplicate_query).first()
+                existing = None if ids is not None else conn.execute(first, key).first()
         else:
             with self._tx("record inbound message") as session:
                 ids = self._insert_inbound_steps(session, draft, now, received_at)
-                existing = None if ids is not None else session.execute(duplicate_query).first()
+                existing = None if ids is not None else session.execute(first, key).first()
         if ids is not None:
             message_id, conversation_id, customer_id = ids
             return InboundOutcome(
