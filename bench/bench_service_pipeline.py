@@ -15,6 +15,7 @@ duplicate deliveries (every ``msg_id`` delivered exactly once).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -28,6 +29,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_service_common import (
+    PG_URL,
     REPO,
     bench_settings,
     free_port,
@@ -39,7 +41,7 @@ from bench.bench_service_common import (
 from bench.cpu_meter import CpuMeter, pids_named
 from bench.machine import describe
 from channels.chatflow.player import build_inbound_payload, new_message_id
-from storage import Channel, OutboxDraft, OutboxStatus
+from storage import Channel, OutboxDraft, OutboxStatus, open_database
 from storage.models import Message, OutboxRow
 from workers.runtime import Runtime
 from workers.service import WorkerPool, build_runtime, load_packs, redis_client
@@ -53,9 +55,10 @@ QUESTIONS = (
 )
 
 
-def _runtime(emulator_url: str, **settings: Any) -> Runtime:
-    db = fresh_database()
-    fresh_redis()
+def _runtime(emulator_url: str, *, fresh: bool = True, **settings: Any) -> Runtime:
+    db = fresh_database() if fresh else open_database(PG_URL)
+    if fresh:
+        fresh_redis()
     packs = [p for p in load_packs(REPO / "packs") if p.tenant_id == TENANT]
     return build_runtime(
         bench_settings(**settings),
@@ -146,7 +149,17 @@ def outbox(args: argparse.Namespace, emulator_url: str, emulator_pid: int) -> No
     httpx.post(f"{emulator_url}/_emulator/faults", json={"error_rate": 0.1, "seed": 7}).raise_for_status()
     pool = WorkerPool(rt, sweep=False)
     pool.start()
-    meter = _meter(emulator_pid)
+    stop = multiprocessing.get_context("spawn").Event()
+    extra = [
+        multiprocessing.get_context("spawn").Process(
+            target=_worker_process, args=(emulator_url, args.threads, stop), daemon=True
+        )
+        for _ in range(args.processes - 1)
+    ]
+    for process in extra:
+        process.start()
+    time.sleep(0 if not extra else 8)  # every extra worker process has compiled its pack
+    meter = _meter(emulator_pid, [p.pid for p in extra if p.pid is not None])
     meter.start()
     started = time.perf_counter()
     try:
@@ -158,13 +171,16 @@ def outbox(args: argparse.Namespace, emulator_url: str, emulator_pid: int) -> No
         spent = meter.stop()
     finally:
         pool.stop()
+        stop.set()
+        for process in extra:
+            process.join(30)
     per_id = httpx.get(f"{emulator_url}/_emulator/msg-ids").json()
     calls = httpx.get(f"{emulator_url}/_emulator/calls").json()
     failed = _count(rt, OutboxRow.status == OutboxStatus.FAILED)
     errors = sum(1 for c in calls if c["status"] != 200)
     print(describe())
     print(
-        f"{args.rows} rows, {args.threads} worker threads, "
+        f"{args.rows} rows, {args.processes} worker process(es) × {args.threads} threads, "
         f"emulator error rate 10 % ({errors} injected errors)"
     )
     print(f"outbox throughput: {args.rows / elapsed:.0f} msg/s ({elapsed:.2f}s)")
@@ -174,10 +190,26 @@ def outbox(args: argparse.Namespace, emulator_url: str, emulator_pid: int) -> No
     print(CpuMeter.per_item(spent, args.rows))
 
 
-def _meter(emulator_pid: int) -> CpuMeter:
+def _worker_process(emulator_url: str, threads: int, stop: Any) -> None:
+    """Another worker process on the same broker and database (production scales out like this)."""
+    rt = _runtime(
+        emulator_url,
+        fresh=False,
+        worker_threads=threads,
+        outbox_backoff_base_seconds=0.05,
+        outbox_backoff_max_seconds=1.0,
+        outbox_max_attempts=20,
+    )
+    pool = WorkerPool(rt, sweep=False)
+    pool.start()
+    stop.wait()
+    pool.stop()
+
+
+def _meter(emulator_pid: int, worker_pids: list[int] | None = None) -> CpuMeter:
     return CpuMeter(
         {
-            "worker": lambda: [os.getpid()],
+            "workers": lambda: [os.getpid(), *(worker_pids or [])],
             "emulator": lambda: [emulator_pid],
             "postgres": lambda: pids_named("postgres"),
             "redis": lambda: pids_named("redis-server"),
@@ -195,7 +227,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=8)
     o = sub.add_parser("outbox")
     o.add_argument("--rows", type=int, default=3000)
-    o.add_argument("--threads", type=int, default=16)
+    o.add_argument("--threads", type=int, default=16, help="worker threads per process")
+    o.add_argument("--processes", type=int, default=1, help="worker processes")
     args = parser.parse_args()
     port = free_port()
     emulator = start_emulator_process(port)

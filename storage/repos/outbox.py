@@ -73,13 +73,23 @@ def _claim_candidates(by_id: bool) -> Select[uuid.UUID, OutboxOrigin, int, int |
 
     Bound: ``claim_tenant_id``, ``claim_now``, ``claim_limit`` (and ``claim_outbox_id`` when ``by_id``).
     """
-    where = [
-        OutboxRow.tenant_id == bindparam("claim_tenant_id"),
-        OutboxRow.status == OutboxStatus.PENDING,
-        OutboxRow.next_attempt_at <= bindparam("claim_now", type_=OutboxRow.__table__.c.next_attempt_at.type),
-    ]
+    pending = OutboxRow.status == OutboxStatus.PENDING
+    due = OutboxRow.next_attempt_at <= bindparam(
+        "claim_now", type_=OutboxRow.__table__.c.next_attempt_at.type
+    )
+    where = [OutboxRow.tenant_id == bindparam("claim_tenant_id"), pending, due]
     if by_id:
-        where.append(OutboxRow.id == bindparam("claim_outbox_id"))
+        # By id, the primary key must drive the lookup. With plain comparisons the planner may pick
+        # the (tenant, status, next_attempt_at) index and filter on id instead: with the statistics
+        # of a table that just filled up (a backlog after an outage), it scanned every pending row
+        # on every claim (3,000 rows: 7 ms per claim). ``IS TRUE`` keeps the conditions out of
+        # index matching, so only the primary key is usable.
+        where = [
+            OutboxRow.tenant_id == bindparam("claim_tenant_id"),
+            OutboxRow.id == bindparam("claim_outbox_id"),
+            pending.is_(True),
+            due.is_(True),
+        ]
     return (
         select(
             OutboxRow.id,
@@ -115,8 +125,9 @@ def _postgres_claim(by_id: bool) -> UpdateBase:
         update(OutboxRow)
         .where(
             OutboxRow.tenant_id == bindparam("claim_tenant_id"),
+            OutboxRow.id == (bindparam("claim_outbox_id") if by_id else picked.c.id),
             OutboxRow.id == picked.c.id,
-            OutboxRow.status == OutboxStatus.PENDING,
+            (OutboxRow.status == OutboxStatus.PENDING).is_(True),
         )
         .values(
             status=case(
@@ -144,7 +155,7 @@ def _postgres_move(target: OutboxStatus, names: tuple[str, ...]) -> UpdateBase:
         .where(
             OutboxRow.tenant_id == bindparam("move_tenant_id"),
             OutboxRow.id == bindparam("move_outbox_id"),
-            OutboxRow.status.in_(sources),
+            OutboxRow.status.in_(sources).is_(True),  # the primary key drives it (see _claim_candidates)
         )
         .values(status=target, **{n: bindparam(f"move_{n}", type_=columns[n].type) for n in names})
         .returning(*columns)
