@@ -23,7 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.suite_guard import run_bounded, wait_for_quiet
-from bench.suite_machine import ROOT, describe, load_avg, summaries, summary, table
+from bench.suite_headline import headline
+from bench.suite_machine import ROOT, describe, load_avg, summaries, summary
+from bench.suite_update import merge
 
 PY = [sys.executable]
 
@@ -205,47 +207,17 @@ def run_section(s: Section, wait_seconds: float) -> tuple[str, dict[str, object]
         meta += f"; ⚠ another service benchmark ran at the same time: `{got.collided[:120]}`"
     if got.returncode is None:
         tail = got.stdout[-2000:]
+        if s.parse is not None and summaries(body := s.parse(got.stdout)):  # results printed, then hung
+            return (
+                f"{meta}; ⚠ printed its results but did not exit: killed at {s.timeout:.0f} s\n\n{body}",
+                summaries(body),
+            )
         return f"{meta}\n\n⚠ **timed out after {s.timeout:.0f} s** (bounded run).\n\n```\n{tail}\n```", {}
     if got.returncode != 0:
         tail = (got.stdout + got.stderr)[-3000:]
         return f"{meta}\n\n⚠ **failed** (exit {got.returncode}):\n\n```\n{tail}\n```", {}
     body = s.parse(got.stdout) if s.parse else got.stdout.strip()
     return f"{meta}\n\n{s.intro}\n\n{body}", summaries(body)
-
-
-def _fmt(values: dict[str, object], key: str, unit: str = "") -> str:
-    value = values.get(key)
-    return "–" if value is None else f"{value}{unit}"
-
-
-def headline(v: dict[str, object]) -> str:
-    f = _fmt
-    tenants = f(v, "memory_tenants")
-    rows = [
-        ("`decide()`, every battery message, all stages", f"p50 {f(v, 'decide_p50_ms')} ms, p99 "
-         f"{f(v, 'decide_p99_ms')} ms, {f(v, 'decisions_per_s')} decisions/s on one core"),
-        ("full battery run, fresh process", f"demo_salon {f(v, 'eval_demo_salon_s')} s, auto_service "
-         f"{f(v, 'eval_auto_service_s')} s"),
-        ("calibration sweep, fresh process", f"{f(v, 'calibrate_demo_salon_s')} s"),
-        ("webhook ACK (PostgreSQL + Redis, 1 API process)", f"{f(v, 'ack_rps')} req/s, p50 "
-         f"{f(v, 'ack_p50_ms')} ms, p99 {f(v, 'ack_p99_ms')} ms"),
-        ("processing, window excluded",
-         f"p50 {f(v, 'processing_p50_ms')} ms, p90 {f(v, 'processing_p90_ms')} ms"),
-        (f"end to end received → sent, minus the {f(v, 'e2e_window_ms')} ms window",
-         f"p50 {f(v, 'e2e_p50_ms')} ms, p99 {f(v, 'e2e_p99_ms')} ms"),
-        ("outbox, 10 % provider errors", f"{f(v, 'outbox_msg_s')} msg/s; lost {f(v, 'outbox_lost')}, "
-         f"duplicates {f(v, 'outbox_duplicates')}"),
-        (f"worker RSS with {tenants} packs",
-         f"{f(v, 'memory_rss_mib')} MiB ({f(v, 'memory_per_pack_mib')} MiB a pack)"),
-        ("pack hot reload: check after an edit (1 / many tenants)", " / ".join(
-            f"{val} ms" for k, val in v.items() if k.startswith("reload_check_ms_")) or "–"),
-        (f"pack hot reload: write → serving (poll every {f(v, 'reload_interval_s')} s)", " / ".join(
-            f"{val} s" for k, val in v.items() if k.startswith("reload_serving_s_")) or "–"),
-        ("wrong / unsafe answers, Truffles vs LlamaIndex top-1 (checked turns)",
-         f"{f(v, 'truffles_wrong')} / {f(v, 'truffles_unsafe')} vs {f(v, 'baseline_wrong')} / "
-         f"{f(v, 'baseline_unsafe')} (of {f(v, 'truffles_turns')})"),
-    ]  # fmt: skip
-    return table(("what", "measured"), rows)
 
 
 def main() -> int:
@@ -260,6 +232,7 @@ def main() -> int:
     parser.add_argument(
         "--wait-seconds", type=float, default=900, help="max wait for other service benchmarks"
     )
+    parser.add_argument("--update", action="store_true", help="replace only the sections run in --out")
     args = parser.parse_args()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -291,6 +264,11 @@ def main() -> int:
         *parts,
     ])  # fmt: skip
     out = Path(args.out)
+    if args.update and out.is_file():
+        titles = ", ".join(s.title for s in chosen)
+        note = (f"_Re-run {started:%Y-%m-%d %H:%M} UTC with `{command} --update --only {args.only}` "
+                f"(load average {before} → {load_avg()}): {titles}._")  # fmt: skip
+        report = merge(out.read_text(encoding="utf-8"), parts, note, headline)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report, encoding="utf-8")
     print(f"suite: wrote {out} ({len(chosen)} sections)", file=sys.stderr)
