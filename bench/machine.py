@@ -18,5 +18,7 @@ def describe() -> str:
     except OSError:
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, load avg {load:.2f}; "
-            f"command: {' '.join(sys.argv)}")
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, load avg {load:.2f}; "
+        f"command: {' '.join(sys.argv)}"
+    )
