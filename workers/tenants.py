@@ -15,6 +15,8 @@ from config.compile.compiler import compile_pack
 from config.errors import PackInvalid, Problem
 from config.files import read_pack_dir
 from config.lint import check_files
+from config.lint_locate import Locator
+from config.lint_refs import check_placeholders, check_references
 from config.loader import load_pack
 from storage import ConstraintViolation, SessionFactory, TenantDirectory, TenantStore
 from storage.repos.base import Clock
@@ -57,12 +59,23 @@ def discover_packs(packs_dir: str | os.PathLike[str]) -> list[Path]:
 def compile_pack_dir(path: str | os.PathLike[str]) -> CompiledPack:
     """Read, validate and compile one pack folder (raises ``config.errors.PackInvalid`` on errors).
 
-    The linter is not run on the way (it costs about a second a pack); when compiling fails on
+    The whole linter is not run on the way (it costs about a second a pack), only its reference
+    checks (placeholders name facts, ids referenced exist: milliseconds); when compiling fails on
     something only the linter checks (a regex that does not compile, …), it runs then, so the error
     names file and line as ``truffles pack check`` would instead of being a bare ``re.error``.
     """
     files = read_pack_dir(path)
     source = load_pack(files)
+    # The cheap reference checks always run: a template naming a fact that does not exist compiles
+    # (it would reach a customer as `{address.nowhere}`), so it must stop the start like `pack check`.
+    locator = Locator(files)
+    unresolved = [
+        p
+        for p in check_placeholders(source, locator) + check_references(source, locator)
+        if p.severity == "error"
+    ]
+    if unresolved:
+        raise PackInvalid(unresolved)
     try:
         return compile_pack(source)
     except Exception as exc:

@@ -33,3 +33,16 @@ def test_a_regex_that_does_not_compile_is_a_pack_error_with_file_and_line(tmp_pa
 
 def test_a_valid_pack_folder_compiles(tmp_path: Path) -> None:
     assert compile_pack_dir(_write(tmp_path, minimal_files())).tenant_id
+
+
+def test_a_template_naming_a_missing_fact_stops_the_start_with_file_and_line(tmp_path: Path) -> None:
+    """It would compile, and a customer would read `{business.nowhere}`: the service refuses it."""
+    files = minimal_files()
+    templates = files["templates.yaml"].decode()
+    assert "{business.name}" in templates
+    files["templates.yaml"] = templates.replace("{business.name}", "{business.nowhere}", 1).encode()
+    with pytest.raises(PackInvalid) as caught:
+        compile_pack_dir(_write(tmp_path, files))
+    [problem] = caught.value.problems
+    assert problem.file == "templates.yaml" and problem.code == "placeholder"
+    assert problem.line is not None and "business.nowhere" in problem.message
