@@ -149,6 +149,7 @@ clarify_escalate: "Чтобы не ошибиться, передам ваш в�
 escalate_default: "Передам ваш вопрос администратору — он ответит здесь."
 shield_escalate: "Передам ваше сообщение администратору."
 quiet_hours: "Сейчас мы закрыты: {hours.text}."
+quiet_hours_brief: "Сейчас мы закрыты."  # optional: when the reply already gives the hours
 escalation_eta_closed: "Администратор ответит, когда мы откроемся ({hours.open})."
 price_intro: "{service}:"
 price_offer_booking: "Хотите записаться?"

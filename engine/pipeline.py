@@ -10,6 +10,7 @@ import msgspec
 
 from config.compile.compiled import CompiledPack
 from config.compile.masking import matching_text
+from config.compile.templates import placeholders
 from engine import rules_stage
 from engine.hours import is_open
 from engine.intent_stage import intent_stage
@@ -118,14 +119,25 @@ def _quiet_hours(turn: Turn, outcome: Outcome) -> Outcome:
     if not outcome.reply or is_open(turn.pack.source.tenant, turn.local):
         return outcome
     templates = turn.pack.templates
+    notice = _quiet_notice(turn, outcome)
     if outcome.action in _QUIET_ACTIONS:
-        reply = templates["quiet_hours"] + "\n" + outcome.reply
+        reply = notice + "\n" + outcome.reply
     elif outcome.action == "escalate":
-        reply = templates["quiet_hours"] + "\n" + outcome.reply + " " + templates["escalation_eta_closed"]
+        reply = notice + "\n" + outcome.reply + " " + templates["escalation_eta_closed"]
     else:
         return outcome
     turn.log("quiet_hours", "notice", f"closed at {turn.local:%H:%M} local")
     return Outcome(outcome.action, reply, outcome.intent, outcome.reason, outcome.facts, outcome.effects)
+
+
+def _quiet_notice(turn: Turn, outcome: Outcome) -> str:
+    """The closed notice; its brief form when the reply already states what the full one would say."""
+    templates = turn.pack.templates
+    brief = templates.get("quiet_hours_brief")
+    named = placeholders(turn.pack.source.templates.quiet_hours)
+    if brief and named and set(named) <= set(outcome.facts):
+        return brief
+    return templates["quiet_hours"]
 
 
 def _carry_context(turn: Turn, outcome: Outcome) -> None:

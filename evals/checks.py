@@ -27,13 +27,19 @@ def _asks_missing(d: Decision, pack: CompiledPack) -> bool:
     return any(a in d.reply for a in asks)
 
 
+def _closed_notice(d: Decision, p: CompiledPack) -> bool:
+    """The full closed notice, or its brief form opening a reply that already states the hours."""
+    brief = p.templates.get("quiet_hours_brief")
+    return p.templates["quiet_hours"] in d.reply or bool(brief and d.reply.startswith(brief + "\n"))
+
+
 MUST_DO: dict[str, Callable[[Decision, CompiledPack], bool]] = {
     "ask_fields_missing": _asks_missing,
     "escalate": lambda d, p: d.action == "escalate",
     "handover": lambda d, p: any(e.kind == "handover" for e in d.effects),
     "booking_request": lambda d, p: any(e.kind == "booking_request" for e in d.effects),
     "offer_booking": lambda d, p: p.templates["price_offer_booking"] in d.reply,
-    "quiet_hours_notice": lambda d, p: p.templates["quiet_hours"] in d.reply,
+    "quiet_hours_notice": lambda d, p: _closed_notice(d, p),
     "no_price": lambda d, p: p.source.catalogue.currency not in d.reply,
     "mute": lambda d, p: any(e.kind == "mute" for e in d.effects),
 }

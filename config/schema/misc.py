@@ -45,6 +45,8 @@ class SystemTemplates(Strict, frozen=True, kw_only=True):
     escalate_default: NonEmpty
     shield_escalate: NonEmpty
     quiet_hours: NonEmpty
+    quiet_hours_brief: NonEmpty | None = None
+    """Said instead of ``quiet_hours`` when the reply already states every fact it names (e.g. the hours)."""
     escalation_eta_closed: NonEmpty
     price_line: NonEmpty = "{item} — {price}"
     price_from_line: NonEmpty = "{item} — от {price}"

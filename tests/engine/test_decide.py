@@ -128,6 +128,16 @@ def test_quiet_hours_notice_outside_working_hours(chat: Chat) -> None:
     assert d.reply.startswith("Сейчас салон закрыт") and "Абая 150" in d.reply
 
 
+def test_quiet_hours_notice_does_not_repeat_hours_the_reply_already_gives(chat: Chat) -> None:
+    chat.now = datetime(2026, 3, 4, 23, 10, tzinfo=ZoneInfo("Asia/Almaty"))
+    hours = "с 9:00 до 21:00"
+    where = chat.say("Где вы находитесь?")  # the address answer states the hours itself
+    assert "hours.text" in where.facts_used
+    assert where.reply.startswith("Сейчас салон закрыт.\n") and where.reply.count(hours) == 1
+    price = chat.say("Сколько стоит маникюр?")  # a price answer does not: the full notice gives them
+    assert price.reply.startswith("Сейчас салон закрыт: ") and price.reply.count(hours) == 1
+
+
 def test_spam_burst_is_dropped(chat: Chat) -> None:
     actions = [chat.say("привет", after=timedelta(seconds=1)).action for _ in range(6)]
     assert actions[-1] == "drop"
