@@ -1,8 +1,7 @@
 """Call ChatFlow from dramatiq's worker threads.
 
 Each worker thread keeps one :class:`~channels.chatflow.blocking.BlockingChatFlowClient` (one
-keep-alive connection) per token. With an injected httpx transport (tests that run the emulator
-in-process) each thread instead keeps an event loop and an async :class:`ChatFlowClient` per token.
+keep-alive connection) per token: no event loop per thread, ~0.3 ms of CPU per call.
 """
 
 from __future__ import annotations
@@ -10,12 +9,9 @@ from __future__ import annotations
 import threading
 from typing import Protocol, runtime_checkable
 
-import httpx
-
 from channels.chatflow.blocking import BlockingChatFlowClient
-from channels.chatflow.client import DEFAULT_MEDIA_TIMEOUT_SECONDS, ChatFlowClient, SendResult
+from channels.chatflow.client import DEFAULT_MEDIA_TIMEOUT_SECONDS, SendResult
 from channels.chatflow.wire import Endpoint
-from workers.thread_clients import ThreadClients
 
 __all__ = ["MEDIA_KINDS", "ChatFlowSender", "MediaSender", "TextSender"]
 
@@ -42,60 +38,42 @@ class MediaSender(Protocol):
 
 
 class ChatFlowSender:
-    """A :class:`TextSender` over :class:`ChatFlowClient` (the real ChatFlow or the emulator).
+    """A :class:`TextSender` and :class:`MediaSender` over ChatFlow (the real one or the emulator).
 
     Args:
         base_url: the ChatFlow API root, e.g. ``https://app.chatflow.kz/api/v1``.
         timeout: seconds before a send-text call counts as a (transient) timeout.
-        transport: an httpx transport for tests.
     """
 
-    def __init__(
-        self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+    def __init__(self, base_url: str, *, timeout: float) -> None:
         self.base_url = base_url
         self._timeout = timeout
-        self._transport = transport
-        self._clients: ThreadClients[ChatFlowClient] = ThreadClients(
-            lambda token: ChatFlowClient(token, base_url=base_url, timeout=timeout, transport=transport)
-        )
         self._local = threading.local()
-        self._blocking: list[BlockingChatFlowClient] = []
+        self._clients: list[BlockingChatFlowClient] = []
         self._mutex = threading.Lock()
 
     def send_text(
         self, token: str, instance_id: str, jid: str, text: str, idempotency_key: str
     ) -> SendResult:
-        if self._transport is None:
-            return self._blocking_client(token).send_text(instance_id, jid, text, idempotency_key)
-        return self._clients.run(token, lambda c: c.send_text(instance_id, jid, text, idempotency_key))
+        return self._client(token).send_text(instance_id, jid, text, idempotency_key)
 
     def send_media(
         self, token: str, instance_id: str, jid: str, kind: str, url: str, idempotency_key: str, caption: str
     ) -> SendResult:
-        if kind not in _ENDPOINTS:
+        endpoint = _ENDPOINTS.get(kind)
+        if endpoint is None:
             raise ValueError(f"media kind {kind!r} is not one of {MEDIA_KINDS}")
-        if self._transport is None:
-            endpoint = _ENDPOINTS[kind]
-            return self._blocking_client(token).send_media(
-                endpoint, instance_id, jid, url, idempotency_key, None if kind == "audio" else caption
-            )
-        key = idempotency_key
-        if kind == "doc":
-            return self._clients.run(token, lambda c: c.send_doc(instance_id, jid, url, key, caption))
-        if kind == "audio":
-            return self._clients.run(token, lambda c: c.send_audio(instance_id, jid, url, key))
-        return self._clients.run(token, lambda c: c.send_image(instance_id, jid, url, key, caption))
+        caption_sent = None if kind == "audio" else caption  # ChatFlow's send-audio takes no caption
+        return self._client(token).send_media(endpoint, instance_id, jid, url, idempotency_key, caption_sent)
 
     def close(self) -> None:
-        """Close every thread's clients and loop (call once the worker threads have stopped)."""
-        self._clients.close()
+        """Close every thread's connection (call once the worker threads have stopped)."""
         with self._mutex:
-            blocking, self._blocking = self._blocking, []
-        for client in blocking:
+            clients, self._clients = self._clients, []
+        for client in clients:
             client.close()
 
-    def _blocking_client(self, token: str) -> BlockingChatFlowClient:
+    def _client(self, token: str) -> BlockingChatFlowClient:
         clients: dict[str, BlockingChatFlowClient] | None = getattr(self._local, "clients", None)
         if clients is None:
             clients = self._local.clients = {}
@@ -109,5 +87,5 @@ class ChatFlowSender:
             )
             clients[token] = client
             with self._mutex:
-                self._blocking.append(client)
+                self._clients.append(client)
         return client

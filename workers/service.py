@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import dramatiq
-import httpx
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -82,7 +81,6 @@ def build_runtime(
     db: Database | None = None,
     migrate: bool = True,
     chatflow_base_url: str | None = None,
-    chatflow_transport: httpx.AsyncBaseTransport | None = None,
     sender: TextSender | None = None,
     alerts: AlertSink | None = None,
     redis: redis.Redis | None = None,
@@ -128,8 +126,7 @@ def build_runtime(
         db=database,
         tenants=registry,
         queue=TaskQueue(broker),
-        sender=sender
-        or ChatFlowSender(base_url, timeout=settings.send_timeout_seconds, transport=chatflow_transport),
+        sender=sender or ChatFlowSender(base_url, timeout=settings.send_timeout_seconds),
         alerts=ops_alerts or sink,
         telemetry=telemetry,
         redis=client,
