@@ -25,6 +25,7 @@ from pathlib import Path
 
 import msgspec
 
+from bench.machine import cpu_model
 from config.compile.compiler import compile_pack
 from config.files import read_pack_dir
 from config.lint import lint_pack
@@ -36,15 +37,6 @@ ONE_PACK_TARGET_MS = 300.0
 MANY_PACKS_TARGET_S = 15.0
 _LETTERS = "абвгдежзиклмнопрстуфхцчшэюя"
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def median_ms(fn: Callable[[], object], runs: int, before: Callable[[], None] | None = None) -> float:
