@@ -121,14 +121,16 @@ def _postgres_claim(by_id: bool) -> UpdateBase:
         picked.c.current_owner_version != picked.c.owner_version,
     )
     status_type = OutboxRow.__table__.c.status.type
+    where = [
+        OutboxRow.tenant_id == bindparam("claim_tenant_id"),
+        OutboxRow.id == picked.c.id,
+        (OutboxRow.status == OutboxStatus.PENDING).is_(True),
+    ]
+    if by_id:  # the constant lets the primary key drive the update too
+        where.append(OutboxRow.id == bindparam("claim_outbox_id"))
     return (
         update(OutboxRow)
-        .where(
-            OutboxRow.tenant_id == bindparam("claim_tenant_id"),
-            OutboxRow.id == (bindparam("claim_outbox_id") if by_id else picked.c.id),
-            OutboxRow.id == picked.c.id,
-            (OutboxRow.status == OutboxStatus.PENDING).is_(True),
-        )
+        .where(*where)
         .values(
             status=case(
                 (stale, literal(OutboxStatus.CANCELLED, type_=status_type)),
