@@ -1,7 +1,8 @@
 """ChatFlow webhook routes: the current ``/webhooks/chatflow/{tenant}`` and the legacy ``/webhook/{tenant}``.
 
-Thin: find the tenant, check its secret, hand the raw body to :func:`api.ingest.ingest` in a worker
-thread, answer with what happened. The provider only needs a quick 2xx.
+Thin: find the tenant, check its secret, hand the raw body to :func:`api.ingest.ingest` (on the
+event loop while the stores answer fast, else in a worker thread: :mod:`api.inline_gate`), answer
+with what happened. The provider only needs a quick 2xx.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from api.auth import check_webhook_secret
 from api.edge import EdgePorts
-from api.errors import EdgeError, TenantNotFound
-from api.ingest import ingest
+from api.errors import EdgeError, StoreFailed, TenantNotFound
+from api.ingest import IngestResult, ingest
+from api.inline_gate import InlineGate
 from workers.alerts import Alert
 from workers.runtime import Runtime
 from workers.tenants import TenantRuntime
@@ -40,6 +42,7 @@ class EdgeState:
         self.admin_token = admin_token
         self._legacy_warned: set[str] = set()
         self._mutex = threading.Lock()
+        self.gate = InlineGate(enabled=not rt.db.is_sqlite)
 
     def warn_legacy_once(self, tenant_id: str) -> None:
         with self._mutex:
@@ -82,7 +85,7 @@ async def _handle(
             )
             raise
         body = await request.body()
-        result = await anyio.to_thread.run_sync(ingest, rt, edge.ports, tenant, body)
+        result = await _ingest(edge, tenant, body)
     except EdgeError as exc:
         rt.telemetry.webhooks.labels(
             tenant_id if rt.tenants.find(tenant_id) else "_unknown", f"{exc.status}"
@@ -91,6 +94,22 @@ async def _handle(
     rt.telemetry.webhooks.labels(tenant.id, result.outcome).inc()
     rt.telemetry.ack_seconds.labels(tenant.id).observe(time.perf_counter() - started)
     return {"status": result.outcome, "message_id": result.message_id}
+
+
+async def _ingest(edge: EdgeState, tenant: TenantRuntime, body: bytes) -> IngestResult:
+    """On the event loop while the stores answer fast, in a worker thread otherwise (api.inline_gate)."""
+    inline = edge.gate.inline()
+    started = time.perf_counter()
+    failed = False
+    try:
+        if inline:
+            return ingest(edge.rt, edge.ports, tenant, body)
+        return await anyio.to_thread.run_sync(ingest, edge.rt, edge.ports, tenant, body)
+    except StoreFailed:
+        failed = True
+        raise
+    finally:
+        edge.gate.record(time.perf_counter() - started, failed=failed)
 
 
 @post("/webhooks/chatflow/{tenant_id:str}", status_code=200, summary="ChatFlow inbound message")

@@ -79,8 +79,11 @@ def _runtime(emulator_url: str | None = None) -> Any:
 def app_factory() -> object:
     """uvicorn ``--factory`` entry point of the API process."""
     from api.app import create_app
+    from workers.heap import freeze_startup_heap
 
-    return create_app(_runtime())
+    app = create_app(_runtime())
+    freeze_startup_heap()  # as `truffles serve` does
+    return app
 
 
 def _fresh_stores() -> None:

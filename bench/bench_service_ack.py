@@ -44,6 +44,7 @@ SECRET = "bench-secret"
 def app_factory() -> object:
     """uvicorn ``--factory`` entry point of each API process."""
     from api.app import create_app
+    from workers.heap import freeze_startup_heap
     from workers.service import build_runtime, load_packs
 
     packs = [p for p in load_packs(REPO / "packs") if p.tenant_id == TENANT]
@@ -53,7 +54,9 @@ def app_factory() -> object:
         migrate=False,
         overrides={TENANT: {"webhook_secret": SECRET, "chatflow_token": "bench"}},
     )
-    return create_app(rt)
+    app = create_app(rt)
+    freeze_startup_heap()  # as `truffles serve` does
+    return app
 
 
 def _request(port: int, n: int, customers: int, seed: int) -> bytes:
@@ -130,8 +133,65 @@ async def _client(
     return latencies
 
 
-def _client_process(args: tuple[str, int, int, int, float, int]) -> list[float]:
-    return asyncio.run(_raw_client(*args))
+async def _paced_client(
+    url: str, count: int, connections: int, customers: int, deadline: float, seed: int, rate: float
+) -> list[float]:
+    """Open loop: request ``n`` is due at ``start + n / rate`` whether or not earlier ones returned.
+
+    Latency counts from the due time, so a stalled server is charged for the requests it kept
+    waiting (no coordinated omission); a request waiting for a free connection is charged too.
+    """
+    port = int(url.split(":")[2].split("/")[0])
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    latencies: list[float] = []
+    failures: list[BaseException] = []
+
+    async def one(n: int, due: float) -> None:
+        reader, writer = await idle.get()
+        try:
+            writer.write(_request(port, n, customers, seed))
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(f"{head.splitlines()[0]!r}: {body[:200]!r}")
+            latencies.append(time.perf_counter() - due)
+        except BaseException as exc:  # reported after the run
+            failures.append(exc)
+        finally:
+            idle.put_nowait((reader, writer))
+
+    tasks = []
+    start = time.perf_counter() + 0.05
+    for n in range(count):
+        due = start + n / rate
+        if time.time() > deadline:
+            break
+        pause = due - time.perf_counter()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        tasks.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        idle.get_nowait()[1].close()
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed; first: {failures[0]!r}")
+    return latencies
+
+
+def _client_process(args: tuple[str, int, int, int, float, int, float]) -> tuple[list[float], float, float]:
+    """One load generator process: its latencies and its first/last instant (monotonic, system-wide)."""
+    url, count, connections, customers, deadline, seed, rate = args
+    first = time.monotonic()
+    common = (url, count, connections, customers, deadline, seed)
+    latencies = asyncio.run(_paced_client(*common, rate) if rate > 0 else _raw_client(*common))
+    return latencies, first, time.monotonic()
+
+
+def _ready(_: int) -> int:
+    return os.getpid()
 
 
 def main() -> None:
@@ -143,6 +203,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="load generator processes")
     parser.add_argument("--concurrency", type=int, default=8, help="connections per load generator")
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="open loop: offer this many requests/s in total (0 = closed loop, as fast as answered)",
+    )
     args = parser.parse_args()
 
     db = fresh_database()
@@ -176,7 +242,7 @@ def main() -> None:
         per_client = args.requests // args.clients
         deadline = time.time() + args.max_seconds
         jobs = [
-            (url, per_client, args.concurrency, args.customers, deadline, seed)
+            (url, per_client, args.concurrency, args.customers, deadline, seed, args.rate / args.clients)
             for seed in range(args.clients)
         ]
         meter = CpuMeter(
@@ -184,23 +250,25 @@ def main() -> None:
                 "api": lambda: process_tree(server.pid),
                 "postgres": lambda: pids_named("postgres"),
                 "redis": lambda: pids_named("redis-server"),
+                "load": lambda: sorted(set(process_tree(os.getpid())) - set(process_tree(server.pid))),
             }
         )
-        meter.start()
-        started = time.perf_counter()
         with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
+            pool.map(_ready, range(args.clients))  # spawned and imported before the clock starts
+            meter.start()
             results = pool.map(_client_process, jobs)
-        elapsed = time.perf_counter() - started
-        spent = meter.stop()
+            spent = meter.stop()  # while the load generator processes still exist
     finally:
         server.terminate()
         server.wait(10)
-    latencies = [x for chunk in results for x in chunk]
+    latencies = [x for chunk, _, _ in results for x in chunk]
+    elapsed = max(last for _, _, last in results) - min(first for _, first, _ in results)
     ms = [x * 1000 for x in latencies]
     print(describe())
+    mode = f"open loop at {args.rate:g} req/s offered" if args.rate > 0 else "closed loop"
     print(
-        f"API processes {args.api_processes}; load: {args.clients} × {args.concurrency} connections; "
-        f"{len(latencies)} requests in {elapsed:.2f}s"
+        f"API processes {args.api_processes}; load ({mode}): {args.clients} × {args.concurrency} "
+        f"connections; {len(latencies)} requests in {elapsed:.2f}s"
     )
     print(f"ACK throughput: {len(latencies) / elapsed:.0f} req/s")
     print(

@@ -43,6 +43,7 @@ from bench.machine import describe
 from channels.chatflow.player import build_inbound_payload, new_message_id
 from storage import Channel, OutboxDraft, OutboxStatus, open_database
 from storage.models import Message, OutboxRow
+from workers.heap import freeze_startup_heap
 from workers.runtime import Runtime
 from workers.service import WorkerPool, build_runtime, load_packs, redis_client
 
@@ -60,7 +61,7 @@ def _runtime(emulator_url: str, *, fresh: bool = True, **settings: Any) -> Runti
     if fresh:
         fresh_redis()
     packs = [p for p in load_packs(REPO / "packs") if p.tenant_id == TENANT]
-    return build_runtime(
+    rt = build_runtime(
         bench_settings(**settings),
         packs=packs,
         db=db,
@@ -69,6 +70,8 @@ def _runtime(emulator_url: str, *, fresh: bool = True, **settings: Any) -> Runti
         redis=redis_client(bench_settings().redis_url),
         overrides={TENANT: {"webhook_secret": "bench", "chatflow_token": "bench"}},
     )
+    freeze_startup_heap()  # as `truffles worker` does
+    return rt
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> None:

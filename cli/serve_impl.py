@@ -30,6 +30,7 @@ from config.compile.compiled import CompiledPack
 from config.settings import ServiceSettings, SettingsError, load_settings
 from storage.errors import InvalidValue
 from storage.log_format import configure_logging
+from workers.heap import freeze_startup_heap
 from workers.heartbeat import HeartbeatWatch
 from workers.runtime import Runtime
 from workers.service import WorkerPool, build_runtime, load_packs
@@ -129,8 +130,10 @@ def serve(args: argparse.Namespace) -> int:
             print(f"tenant {tenant.id}: POST {base_url}/webhooks/chatflow/{tenant.id}{shown}")
         print(f"OpenAPI: {base_url}/schema")
         watch = _heartbeat_watch(rt)
+        app = create_app(rt, environ=environ)
+        freeze_startup_heap()
         uvicorn.run(
-            create_app(rt, environ=environ),
+            app,
             host=settings.host,
             port=settings.port,
             log_level="info",
@@ -173,6 +176,7 @@ def worker(args: argparse.Namespace) -> int:
         )
         return 2
     rt = build_runtime(settings, migrate=not args.no_migrate)
+    freeze_startup_heap()
     pool = WorkerPool(rt)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

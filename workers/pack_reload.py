@@ -41,6 +41,7 @@ from config.errors import PackInvalid, Problem
 from config.lint import lint_pack
 from config.loader import read_pack
 from workers.errors import UnknownTenant
+from workers.heap import refreeze_heap
 from workers.runtime import Runtime
 from workers.tenants import TenantRegistry
 
@@ -178,6 +179,8 @@ class PackReloader:
                         errors=[f"{folder}: pack folder is gone; the tenant keeps its pack until a restart"],
                     )
                 )
+        if any(r.status == "reloaded" for r in results):
+            refreeze_heap()  # the replaced packs' objects become collectable
         for r in results:
             if r.seconds == 0.0:  # nothing was compiled: already reported
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
@@ -122,6 +123,36 @@ async def test_a_store_failure_answers_503_and_the_providers_retry_is_stored(
         retry = await service.post(payload)
         assert retry.status_code == 200 and retry.json()["status"] == "stored"
         assert _stored_count(service) == 1
+
+
+@pytest.mark.integration
+async def test_on_postgresql_ingest_runs_on_the_event_loop_until_a_store_fails(
+    production_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """api.inline_gate: inline while healthy; after a failure, worker threads (the loop stays free)."""
+    async with running_service(
+        production_backend.db, redis_client=production_backend.redis, workers=False
+    ) as service:
+        messages = service.store().messages
+        real = messages.record_inbound
+        threads: list[int] = []
+        failing = [False]
+
+        def recording(draft):
+            threads.append(threading.get_ident())
+            if failing[0]:
+                raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
+            return real(draft)
+
+        monkeypatch.setattr(messages, "record_inbound", recording)
+        loop_thread = threading.get_ident()
+        assert (await service.say("Сколько стоит маникюр?")).json()["status"] == "stored"
+        assert threads == [loop_thread]
+        failing[0] = True
+        _problem(await service.say("А где вы находитесь?"), 503)
+        failing[0] = False
+        assert (await service.say("А до скольки?")).json()["status"] == "stored"
+        assert threads[1] == loop_thread and threads[2] != loop_thread  # the one after the failure
 
 
 async def test_provider_retries_during_a_store_outage_do_not_spend_the_customers_tokens(
