@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.machine import cpu_model
+from bench.machine import cpu_model, cpu_speed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,8 +27,9 @@ def ram_gib() -> float:
 
 
 def load_avg() -> str:
+    """Load average and the CPU speed probe (:func:`bench.machine.cpu_speed`): how busy, how fast."""
     one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}; speed probe {cpu_speed():.0f} M items/s"
 
 
 def git_commit() -> str:
@@ -56,8 +57,8 @@ def describe(pack_versions: dict[str, str], load_before: str, load_after: str, s
         ("RAM", f"{ram_gib():.1f} GiB"),
         ("OS", platform.platform()),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
-        ("load average (1/5/15 min) before", load_before),
-        ("load average (1/5/15 min) after", load_after),
+        ("load average (1/5/15 min), CPU speed before", load_before),
+        ("load average (1/5/15 min), CPU speed after", load_after),
         ("git commit", git_commit()),
         ("packs", ", ".join(f"{k} `{v}`" for k, v in sorted(pack_versions.items()))),
     ]

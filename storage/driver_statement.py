@@ -1,4 +1,4 @@
-"""A hot statement compiled once and executed on psycopg directly, for the webhook's one write.
+"""A hot statement compiled once and executed on psycopg directly (the webhook's write, the outbox's moves).
 
 SQLAlchemy's per-execution work (execution context, parameter processing through the compiled
 statement, result wrapping) costs ~0.27 ms of CPU on the inbound-message CTE, about as much as
@@ -8,12 +8,14 @@ UTC datetimes) — and runs the compiled SQL on the pooled connection's psycopg 
 server-side prepared statement. Errors come back as SQLAlchemy's ``DBAPIError`` family, and a
 connection psycopg reports broken is invalidated, exactly as ``Connection.execute`` would do.
 
-Only for statements whose result columns need no type conversion (e.g. ``RETURNING`` of UUIDs).
+:meth:`first` returns rows as psycopg decodes them (fine for UUIDs, text, numbers);
+:meth:`records` applies SQLAlchemy's result processors too (enums, UTC datetimes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any, cast
 
 import psycopg
@@ -36,12 +38,19 @@ class DriverStatement:
                 "Connection.execute for other drivers"
             )
         self._compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        for bind in self._compiled.binds.values():
+            if bind.expanding:
+                raise ValueError(
+                    f"bind {bind.key!r} is an expanding IN, which is rendered per execution: write the "
+                    "condition as equalities joined by OR, or use Connection.execute"
+                )
         self.sql = str(self._compiled)
         self._processors: dict[str, Callable[[Any], Any]] = {}
         for name, processor in self._compiled._bind_processors.items():
             if not callable(processor):  # a tuple-typed bind: one processor per element
                 raise ValueError(f"bind {name!r} is tuple-typed; DriverStatement supports scalar binds only")
             self._processors[name] = processor
+        self._result: list[tuple[str, Callable[[Any], Any] | None]] | None = None
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` as psycopg gets them from SQLAlchemy: every bind present, column types applied."""
@@ -52,15 +61,39 @@ class DriverStatement:
         return params
 
     def first(self, connection: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """Execute on ``connection``'s psycopg connection; the first result row, or None."""
+        """Execute on ``connection``'s psycopg connection; the first result row as psycopg gives it."""
+        rows = self._execute(connection, values)
+        return rows[0] if rows else None
+
+    def records(self, connection: Connection, values: Mapping[str, Any]) -> list[SimpleNamespace]:
+        """Every result row with SQLAlchemy's result types applied (enums, UTC datetimes, …), by name.
+
+        The attribute names are the statement's result column keys, as on a SQLAlchemy ``Row``.
+        """
+        if self._result is None:
+            dialect = self._compiled.dialect
+            self._result = [
+                (column.keyname, column.type.result_processor(dialect, None))
+                for column in self._compiled._result_columns
+            ]
+        processed = []
+        for row in self._execute(connection, values):
+            fields = {
+                key: (process(value) if process is not None else value)
+                for (key, process), value in zip(self._result, row, strict=True)
+            }
+            processed.append(SimpleNamespace(**fields))
+        return processed
+
+    def _execute(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         params = self.parameters(values)
         driver = connection.connection.driver_connection
         if not isinstance(driver, psycopg.Connection):
             raise TypeError(f"{connection!r} holds a {type(driver).__name__}, not a psycopg connection")
         try:
-            row: tuple[Any, ...] | None = driver.execute(self.sql, params, prepare=True).fetchone()
+            cursor = driver.execute(self.sql, params, prepare=True)
+            return cursor.fetchall() if cursor.description is not None else []
         except psycopg.Error as exc:
             if driver.broken or driver.closed:
                 connection.invalidate(exc)
             raise DBAPIError.instance(self.sql, params, exc, psycopg.Error) from exc
-        return row

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, and_, bindparam, case, insert, literal, select, update
+from sqlalchemy import (
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import UpdateBase
 
 from storage.coltypes import ensure_utc
 from storage.enums import Direction, OutboxOrigin, OutboxStatus
 from storage.errors import NotFound
-from storage.models import Conversation, Message, OutboxRow
+from storage.models import Message, OutboxRow
 from storage.records import OutboxDraft, OutboxRecord
 from storage.repos.base import TenantRepo, single_statement
 from storage.repos.convert import outbox_record
+from storage.repos.outbox_sql import (
+    claim_candidates,
+    postgres_claim,
+    postgres_move,
+    postgres_sent_with_transcript,
+    run,
+)
 from storage.repos.ownership import OWNERSHIP_CANCEL_REASON, load_conversation
 from storage.sqlutil import insert_ignore
 from storage.transitions import OUTBOX_TRANSITIONS, check_transition
@@ -67,135 +76,6 @@ def insert_outbox(
     ).scalar_one()
 
 
-@functools.cache
-def _claim_candidates(by_id: bool) -> Select[uuid.UUID, OutboxOrigin, int, int | None]:
-    """Due pending rows in due order, with their conversation's current owner version.
-
-    Bound: ``claim_tenant_id``, ``claim_now``, ``claim_limit`` (and ``claim_outbox_id`` when ``by_id``).
-    """
-    pending = OutboxRow.status == OutboxStatus.PENDING
-    due = OutboxRow.next_attempt_at <= bindparam(
-        "claim_now", type_=OutboxRow.__table__.c.next_attempt_at.type
-    )
-    where = [OutboxRow.tenant_id == bindparam("claim_tenant_id"), pending, due]
-    if by_id:
-        # By id, the primary key must drive the lookup. With plain comparisons the planner may pick
-        # the (tenant, status, next_attempt_at) index and filter on id instead: with the statistics
-        # of a table that just filled up (a backlog after an outage), it scanned every pending row
-        # on every claim (3,000 rows: 7 ms per claim). ``IS TRUE`` keeps the conditions out of
-        # index matching, so only the primary key is usable.
-        where = [
-            OutboxRow.tenant_id == bindparam("claim_tenant_id"),
-            OutboxRow.id == bindparam("claim_outbox_id"),
-            pending.is_(True),
-            due.is_(True),
-        ]
-    return (
-        select(
-            OutboxRow.id,
-            OutboxRow.origin,
-            OutboxRow.owner_version,
-            Conversation.owner_version.label("current_owner_version"),
-        )
-        .outerjoin(
-            Conversation,
-            (Conversation.tenant_id == OutboxRow.tenant_id) & (Conversation.id == OutboxRow.conversation_id),
-        )
-        .where(*where)
-        .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at)
-        .limit(bindparam("claim_limit", type_=Integer))
-    )
-
-
-@functools.cache
-def _postgres_claim(by_id: bool) -> UpdateBase:
-    """PostgreSQL, the whole claim in one statement, built once (values are bound).
-
-    ``UPDATE ... FROM (SELECT ... FOR UPDATE OF outbox SKIP LOCKED) RETURNING``: stale bot replies
-    go to ``cancelled``, the rest to ``sending`` with one more attempt; returns (row, stale).
-    """
-    picked = _claim_candidates(by_id).with_for_update(of=OutboxRow, skip_locked=True).cte("picked")
-    stale = and_(
-        picked.c.origin == OutboxOrigin.BOT,
-        picked.c.current_owner_version.is_not(None),
-        picked.c.current_owner_version != picked.c.owner_version,
-    )
-    status_type = OutboxRow.__table__.c.status.type
-    where = [
-        OutboxRow.tenant_id == bindparam("claim_tenant_id"),
-        OutboxRow.id == picked.c.id,
-        (OutboxRow.status == OutboxStatus.PENDING).is_(True),
-    ]
-    if by_id:  # the constant lets the primary key drive the update too
-        where.append(OutboxRow.id == bindparam("claim_outbox_id"))
-    return (
-        update(OutboxRow)
-        .where(*where)
-        .values(
-            status=case(
-                (stale, literal(OutboxStatus.CANCELLED, type_=status_type)),
-                else_=literal(OutboxStatus.SENDING, type_=status_type),
-            ),
-            attempts=case((stale, OutboxRow.attempts), else_=OutboxRow.attempts + 1),
-            send_started_at=case(
-                (stale, OutboxRow.send_started_at),
-                else_=bindparam("claim_now", type_=OutboxRow.__table__.c.send_started_at.type),
-            ),
-            last_error=case((stale, OWNERSHIP_CANCEL_REASON), else_=OutboxRow.last_error),
-        )
-        .returning(*OutboxRow.__table__.c, stale.label("stale"))
-    )
-
-
-@functools.cache
-def _postgres_move(target: OutboxStatus, names: tuple[str, ...]) -> UpdateBase:
-    """PostgreSQL: the compare-and-set status move as one statement (values bound as ``move_<name>``)."""
-    columns = OutboxRow.__table__.c
-    sources = [status for status, targets in OUTBOX_TRANSITIONS.items() if target in targets]
-    return (
-        update(OutboxRow)
-        .where(
-            OutboxRow.tenant_id == bindparam("move_tenant_id"),
-            OutboxRow.id == bindparam("move_outbox_id"),
-            OutboxRow.status.in_(sources).is_(True),  # the primary key drives it (see _claim_candidates)
-        )
-        .values(status=target, **{n: bindparam(f"move_{n}", type_=columns[n].type) for n in names})
-        .returning(*columns)
-    )
-
-
-_TRANSCRIPT_COLUMNS = [
-    *("tenant_id", "id", "conversation_id", "direction", "provider_message_id"),
-    *("text", "media", "received_at", "processed"),
-]
-
-
-@functools.cache
-def _postgres_sent_with_transcript(names: tuple[str, ...]) -> Select[Any]:
-    """PostgreSQL: move to ``sent`` AND append the transcript message, one statement.
-
-    The message insert selects from the moved row, so it only happens when the move matched (and
-    the row has a conversation); the result is the moved row, or nothing.
-    """
-    moved = _postgres_move(OutboxStatus.SENT, names).cte("moved")
-    message_columns = Message.__table__.c
-    transcript = insert(Message).from_select(
-        _TRANSCRIPT_COLUMNS,
-        select(
-            moved.c.tenant_id,
-            bindparam("message_id", type_=message_columns.id.type),
-            moved.c.conversation_id,
-            literal(Direction.OUT, type_=message_columns.direction.type),
-            moved.c.provider_message_id,
-            bindparam("message_text", type_=message_columns.text.type),
-            bindparam("message_media", type_=message_columns.media.type),
-            moved.c.sent_at,
-            literal(True),
-        ).where(moved.c.conversation_id.is_not(None)),
-    )
-    return select(moved).add_cte(transcript.cte("transcript"))
-
-
 class Outbox(TenantRepo):
     """One tenant's outbox."""
 
@@ -232,13 +112,13 @@ class Outbox(TenantRepo):
         by_id = outbox_id is not None
         if self._dialect() == "postgresql":
             with single_statement(self._session_factory, "claim outbox rows", self.tenant_id) as conn:
-                rows = conn.execute(_postgres_claim(by_id), params).all()
+                rows = run(conn, postgres_claim(by_id), params)
             claimed = [outbox_record(cast(OutboxRow, row)) for row in rows if not row.stale]
             claimed.sort(key=lambda r: (r.next_attempt_at, r.created_at))
             return claimed
         with self._tx("claim outbox rows") as session:
             claimed = []
-            candidates = session.execute(_claim_candidates(by_id), params).all()
+            candidates = session.execute(claim_candidates(by_id), params).all()
             for row_id, origin, row_owner_version, current_owner_version in candidates:
                 stale = (
                     origin == OutboxOrigin.BOT
@@ -289,9 +169,9 @@ class Outbox(TenantRepo):
         if self._dialect() == "postgresql":
             extra = {"message_id": uuid.uuid4(), "message_text": text, "message_media": media}
             statement = (
-                _postgres_sent_with_transcript(tuple(values))
+                postgres_sent_with_transcript(tuple(values))
                 if record_transcript
-                else _postgres_move(OutboxStatus.SENT, tuple(values))
+                else postgres_move(OutboxStatus.SENT, tuple(values))
             )
             moved = self._move_once(statement, outbox_id, values, extra if record_transcript else {})
             if moved is not None:
@@ -395,7 +275,7 @@ class Outbox(TenantRepo):
 
     def _move(self, outbox_id: uuid.UUID, target: OutboxStatus, values: dict[str, Any]) -> OutboxRecord:
         if self._dialect() == "postgresql":
-            moved = self._move_once(_postgres_move(target, tuple(values)), outbox_id, values, {})
+            moved = self._move_once(postgres_move(target, tuple(values)), outbox_id, values, {})
             if moved is not None:
                 return moved
         with self._tx(f"mark outbox row {target.value}") as session:
@@ -412,8 +292,8 @@ class Outbox(TenantRepo):
         params = {"move_tenant_id": self.tenant_id, "move_outbox_id": outbox_id, **extra}
         params.update({f"move_{name}": value for name, value in values.items()})
         with single_statement(self._session_factory, "move outbox row", self.tenant_id) as conn:
-            row = conn.execute(statement, params).first()
-        return None if row is None else outbox_record(cast(OutboxRow, row))
+            rows = run(conn, statement, params)
+        return outbox_record(cast(OutboxRow, rows[0])) if rows else None
 
     def _move_in(
         self, session: Session, outbox_id: uuid.UUID, target: OutboxStatus, values: dict[str, Any]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, bindparam, create_engine, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from storage import Database
+from storage import Channel, Database, OutboxDraft, OutboxStatus, TenantDirectory, TenantStore
 from storage.driver_statement import DriverStatement
 from storage.enums import Direction
-from storage.models import Message
+from storage.models import Message, OutboxRow
+from storage.repos.convert import outbox_record
 from tests.storage.conftest import empty_all_tables
 
 pytestmark = pytest.mark.integration
@@ -83,3 +85,35 @@ def test_other_drivers_are_refused_with_the_alternative() -> None:
     engine = create_engine("sqlite://")
     with pytest.raises(ValueError, match=r"use Connection\.execute"):
         DriverStatement(select(bindparam("x")), engine.dialect)
+
+
+def test_outbox_records_read_through_psycopg_equal_sqlalchemys(postgres_database: Database) -> None:
+    """records() applies the same result types as Connection.execute (enums, JSON, UTC datetimes)."""
+    empty_all_tables(postgres_database)
+    TenantDirectory(postgres_database.session_factory).upsert("acme", "Acme")
+    store = TenantStore(postgres_database.session_factory, "acme")
+    conversation = store.conversations.get_or_create("77011234567@s.whatsapp.net")
+    store.outbox.enqueue(
+        OutboxDraft(
+            idempotency_key="k-1",
+            channel=Channel.CHATFLOW,
+            conversation_id=conversation.id,
+            payload={"kind": "text", "jid": conversation.jid, "text": "Здравствуйте"},
+        )
+    )
+    query = select(*OutboxRow.__table__.c)
+    with postgres_database.engine.connect() as conn:
+        via_sqlalchemy = [outbox_record(cast(OutboxRow, row)) for row in conn.execute(query)]
+        via_psycopg = [
+            outbox_record(cast(OutboxRow, row))
+            for row in DriverStatement(query, conn.dialect).records(conn, {})
+        ]
+    assert via_psycopg == via_sqlalchemy
+    assert via_psycopg[0].status is OutboxStatus.PENDING
+    assert via_psycopg[0].created_at.utcoffset() is not None
+
+
+def test_an_expanding_in_is_refused_with_the_rewrite(postgres_database: Database) -> None:
+    query = select(OutboxRow.id).where(OutboxRow.status.in_([OutboxStatus.PENDING, OutboxStatus.SENT]))
+    with pytest.raises(ValueError, match="equalities joined by OR"):
+        DriverStatement(query, postgres_database.engine.dialect)
