@@ -6,10 +6,12 @@ contention between the loop and the pool): measured 1.55–1.73 against 2.19–2
 request, interleaved runs of ``bench/bench_service_ack.py``. The price is that while it runs, the
 process serves nothing else — fine for a millisecond, not for a store that hangs.
 
-So the gate watches every ingest: one that fails with a store error or takes longer than
-``slow_seconds`` sends the following ingests to worker threads for ``cool_off_seconds``, which
-keeps ``/admin/health`` and the other routes answering while PostgreSQL or Redis is in trouble.
-At most the ingests already running when trouble starts (one per process) wait on the loop.
+So the gate watches every ingest: one that fails with a store error, or an inline one that takes
+longer than ``slow_seconds``, sends the following ingests to worker threads for
+``cool_off_seconds``, which keeps ``/admin/health`` and the other routes answering while PostgreSQL
+or Redis is in trouble. Then one ingest tries the loop again. What an inline ingest can wait is
+bounded by the stores' timeouts: Redis 2 s (``workers.service.redis_client``), PostgreSQL's
+connect timeout and ``tcp_user_timeout`` (``storage.db``).
 
 Disabled on SQLite (the embedded mode): there an ingest may wait seconds for the write lock a
 worker thread of the same process holds.
@@ -56,8 +58,13 @@ class InlineGate:
         """True when the next ingest may run on the event loop."""
         return self.enabled and self._clock() >= self._threads_until
 
-    def record(self, seconds: float, *, failed: bool) -> None:
-        """One ingest took ``seconds``; ``failed``: a store (PostgreSQL or Redis) raised."""
-        if failed or seconds > self.slow_seconds:
+    def record(self, seconds: float, *, failed: bool, inline: bool) -> None:
+        """One ingest took ``seconds`` (on the loop if ``inline``); ``failed``: a store raised.
+
+        Only an inline ingest's time says how fast the stores are: on a thread it also counts the
+        waits for the GIL, which grow with CPU load alone — counting those would keep a busy
+        process on threads (the slower path) exactly when it most needs the faster one.
+        """
+        if failed or (inline and seconds > self.slow_seconds):
             with self._lock:
                 self._threads_until = max(self._threads_until, self._clock() + self.cool_off_seconds)

@@ -109,7 +109,7 @@ async def _ingest(edge: EdgeState, tenant: TenantRuntime, body: bytes) -> Ingest
         failed = True
         raise
     finally:
-        edge.gate.record(time.perf_counter() - started, failed=failed)
+        edge.gate.record(time.perf_counter() - started, failed=failed, inline=inline)
 
 
 @post("/webhooks/chatflow/{tenant_id:str}", status_code=200, summary="ChatFlow inbound message")

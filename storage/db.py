@@ -41,6 +41,9 @@ PG_MAX_OVERFLOW = 10
 PG_POOL_TIMEOUT_S = 30
 PG_POOL_RECYCLE_S = 1800
 PG_CONNECT_TIMEOUT_S = 10
+PG_TCP_USER_TIMEOUT_MS = 10_000
+"""A request PostgreSQL has not acknowledged at the TCP level within this is an error, not a hang
+(a dead host or a partition): the web edge may run an ingest on its event loop (api.inline_gate)."""
 PG_PING_AFTER_IDLE_S = 5.0
 """A pooled PostgreSQL connection idle longer than this is pinged before use (see ``_ping_when_idle``)."""
 
@@ -120,7 +123,12 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
         max_overflow=PG_MAX_OVERFLOW,
         pool_timeout=PG_POOL_TIMEOUT_S,
         pool_recycle=PG_POOL_RECYCLE_S,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            "tcp_user_timeout": PG_TCP_USER_TIMEOUT_MS,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+        },
     )
     _ping_when_idle(engine)
     return engine
