@@ -20,7 +20,6 @@ from typing import Any
 import psycopg
 import redis
 from psycopg import sql
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +36,12 @@ UNLIMITED = RateLimit(burst=1e9, per_second=1e9)
 
 
 def fresh_database() -> Database:
-    """Create ``truffles_bench`` if missing, drop its schema, migrate to head."""
+    """Drop and re-create ``truffles_bench``, migrate to head.
+
+    A new database, not a dropped schema: with autovacuum off (as on this machine), every
+    ``DROP SCHEMA … CASCADE`` + migration leaves dead catalog rows behind (11,808 dead against 288
+    live in ``pg_attribute`` after a day of runs), which every new backend then reads past.
+    """
     name = make_url(PG_URL).database or "truffles_bench"
     admin = (
         make_url(PG_URL)
@@ -45,12 +49,9 @@ def fresh_database() -> Database:
         .render_as_string(hide_password=False)
     )
     with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     db = open_database(PG_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
     upgrade_to_head(db.engine)
     return db
 
