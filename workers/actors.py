@@ -6,8 +6,17 @@ import uuid
 
 import dramatiq
 
+from workers.drain import drain_outbox
 from workers.process import process_conversation
-from workers.queue import MEDIA_QUEUE, OUTBOX_QUEUE, PROCESS_ACTOR, SEND_ACTOR, SEND_MEDIA_ACTOR, TURNS_QUEUE
+from workers.queue import (
+    DRAIN_ACTOR,
+    MEDIA_QUEUE,
+    OUTBOX_QUEUE,
+    PROCESS_ACTOR,
+    SEND_ACTOR,
+    SEND_MEDIA_ACTOR,
+    TURNS_QUEUE,
+)
 from workers.runtime import Runtime
 from workers.send import send_outbox
 
@@ -18,13 +27,16 @@ ACTOR_OPTIONS: dict[str, object] = {"max_retries": 5, "min_backoff": 200, "max_b
 
 
 def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> tuple[dramatiq.Actor[..., object], ...]:
-    """Register ``process_conversation`` and ``send_outbox`` (twice: text and media queue) on ``broker``."""
+    """Register ``process_conversation``, ``send_outbox`` (text and media queue) and ``drain_outbox``."""
 
     def process(tenant_id: str, conversation_id: str) -> None:
         process_conversation(rt, tenant_id, uuid.UUID(conversation_id))
 
     def send(tenant_id: str, outbox_id: str) -> None:
         send_outbox(rt, tenant_id, uuid.UUID(outbox_id))
+
+    def drain(tenant_id: str) -> None:
+        drain_outbox(rt, tenant_id)
 
     return (
         dramatiq.Actor(
@@ -39,6 +51,14 @@ def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> tuple[dramatiq.Actor
             send,
             broker=broker,
             actor_name=SEND_ACTOR,
+            queue_name=OUTBOX_QUEUE,
+            priority=0,
+            options=dict(ACTOR_OPTIONS),
+        ),
+        dramatiq.Actor(
+            drain,
+            broker=broker,
+            actor_name=DRAIN_ACTOR,
             queue_name=OUTBOX_QUEUE,
             priority=0,
             options=dict(ACTOR_OPTIONS),

@@ -15,7 +15,10 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
+from workers.wake_marks import MemoryWakeMarks, RedisWakeMarks, WakeMarks
+
 __all__ = [
+    "DRAIN_ACTOR",
     "MEDIA_QUEUE",
     "OUTBOX_QUEUE",
     "PROCESS_ACTOR",
@@ -35,6 +38,7 @@ MEDIA_QUEUE = "outbox_media"
 PROCESS_ACTOR = "process_conversation"
 SEND_ACTOR = "send_outbox"
 SEND_MEDIA_ACTOR = "send_outbox_media"
+DRAIN_ACTOR = "drain_outbox"
 BROKER_NAMESPACE = "truffles"
 
 
@@ -64,6 +68,11 @@ class TaskQueue:
 
     def __init__(self, broker: dramatiq.Broker) -> None:
         self.broker = broker
+        self._wakes: WakeMarks = (
+            RedisWakeMarks(broker.client, f"{broker.namespace}:outbox-wake")
+            if isinstance(broker, RedisBroker)
+            else MemoryWakeMarks()
+        )
 
     def process_conversation(self, tenant_id: str, conversation_id: uuid.UUID, *, delay: float = 0) -> None:
         """Decide the conversation's pending messages (after ``delay`` seconds: the coalescing window)."""
@@ -72,9 +81,32 @@ class TaskQueue:
     def send_outbox(
         self, tenant_id: str, outbox_id: uuid.UUID, *, delay: float = 0, media: bool = False
     ) -> None:
-        """Deliver one outbox row (after ``delay`` s: a retry backoff); ``media`` rows on their own queue."""
-        queue, actor = (MEDIA_QUEUE, SEND_MEDIA_ACTOR) if media else (OUTBOX_QUEUE, SEND_ACTOR)
-        self._enqueue(queue, actor, [tenant_id, str(outbox_id)], delay)
+        """Deliver one outbox row.
+
+        A text row due now wakes the tenant's outbox drain (:mod:`workers.drain`), which claims and
+        sends every due text row in batches: one wake-up stays queued per tenant however many rows
+        are written meanwhile. A retry (``delay`` > 0: the backoff) or a ``media`` row (own queue)
+        is a message of its own, naming the row.
+        """
+        if media or delay > 0:
+            queue, actor = (MEDIA_QUEUE, SEND_MEDIA_ACTOR) if media else (OUTBOX_QUEUE, SEND_ACTOR)
+            self._enqueue(queue, actor, [tenant_id, str(outbox_id)], delay)
+            return
+        self.wake_outbox(tenant_id)
+
+    def wake_outbox(self, tenant_id: str, *, force: bool = False) -> None:
+        """Queue a drain of the tenant's due text rows, unless one is queued already (``force``: anyway)."""
+        if not self._wakes.mark(tenant_id) and not force:
+            return
+        try:
+            self._enqueue(OUTBOX_QUEUE, DRAIN_ACTOR, [tenant_id], 0)
+        except Exception:
+            self._wakes.clear(tenant_id)  # else no wake-up would be queued until the mark expires
+            raise
+
+    def drain_started(self, tenant_id: str) -> None:
+        """A drain has begun: rows written from now on need a new wake-up (it may have claimed already)."""
+        self._wakes.clear(tenant_id)
 
     def depths(self) -> dict[str, int]:
         """Messages waiting per queue (ready + delayed); -1 when the broker cannot tell."""

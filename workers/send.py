@@ -23,7 +23,7 @@ from workers.sent_record import record_sent
 from workers.telegram_outbox import deliver_telegram
 from workers.tenants import TenantRuntime
 
-__all__ = ["backoff_seconds", "send_outbox"]
+__all__ = ["backoff_seconds", "deliver_claimed", "send_outbox"]
 
 log = logging.getLogger("truffles.send")
 
@@ -52,6 +52,11 @@ def send_outbox(rt: Runtime, tenant_id: str, outbox_id: uuid.UUID) -> OutboxStat
     if row is None:
         _not_claimed(rt, tenant, outbox_id)
         return None
+    return deliver_claimed(rt, tenant, row)
+
+
+def deliver_claimed(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord) -> OutboxStatus:
+    """Deliver a row this worker has claimed (status ``sending``) and record the outcome."""
     try:
         result = _deliver(tenant, row, rt)
     except DeliveryError as exc:

@@ -93,13 +93,19 @@ def _sweep_tenant(rt: Runtime, tenant: TenantRuntime, report: SweepReport) -> No
             rt.telemetry.swept.labels(tenant.id, "overdue").inc()
             report.overdue += 1
     report.stuck_sending += len(released)
+    if any(not is_media_row(row.payload) for row in [*released, *overdue]):
+        # Text rows are sent by the tenant's drain. Its wake-up may be what was lost (a worker
+        # killed with it, a flushed broker) while its mark still says "queued": wake it anyway.
+        rt.queue.wake_outbox(tenant.id, force=True)
 
 
 def _resend(rt: Runtime, tenant: TenantRuntime, row: OutboxRecord) -> None:
-    """Re-enqueue a send under the correlation id its row kept (log lines stay linked)."""
+    """Re-enqueue a media row's send under the correlation id its row kept (log lines stay linked)."""
+    if not is_media_row(row.payload):
+        return  # woken once per tenant, above
     found = row.payload.get(CORRELATION_KEY)
     with log_context(correlation_id=str(found) if found else None):
-        rt.queue.send_outbox(tenant.id, row.id, media=is_media_row(row.payload))
+        rt.queue.send_outbox(tenant.id, row.id, media=True)
 
 
 class Sweeper:

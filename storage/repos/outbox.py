@@ -94,17 +94,18 @@ class Outbox(TenantRepo):
         claimed = self._claim(outbox_id, 1)
         return claimed[0] if claimed else None
 
-    def claim_due(self, limit: int = DEFAULT_CLAIM_LIMIT) -> list[OutboxRecord]:
+    def claim_due(self, limit: int = DEFAULT_CLAIM_LIMIT, *, text_only: bool = False) -> list[OutboxRecord]:
         """Atomically move up to ``limit`` due pending rows to ``sending``; no row goes to two claimers.
 
         PostgreSQL: one ``UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`` for the
         whole batch. SQLite: the transaction holds the write lock from its start and each row moves
         by compare-and-set on its status.
         Bot replies computed under an older owner version are cancelled instead of claimed.
+        ``text_only`` leaves media rows alone (they are sent from their own queue).
         """
-        return self._claim(None, limit)
+        return self._claim(None, limit, text_only)
 
-    def _claim(self, outbox_id: uuid.UUID | None, limit: int) -> list[OutboxRecord]:
+    def _claim(self, outbox_id: uuid.UUID | None, limit: int, text_only: bool = False) -> list[OutboxRecord]:
         now = self._now()
         params: dict[str, Any] = {"claim_tenant_id": self.tenant_id, "claim_now": now, "claim_limit": limit}
         if outbox_id is not None:
@@ -112,13 +113,13 @@ class Outbox(TenantRepo):
         by_id = outbox_id is not None
         if self._dialect() == "postgresql":
             with single_statement(self._session_factory, "claim outbox rows", self.tenant_id) as conn:
-                rows = run(conn, postgres_claim(by_id), params)
+                rows = run(conn, postgres_claim(by_id, text_only), params)
             claimed = [outbox_record(cast(OutboxRow, row)) for row in rows if not row.stale]
             claimed.sort(key=lambda r: (r.next_attempt_at, r.created_at))
             return claimed
         with self._tx("claim outbox rows") as session:
             claimed = []
-            candidates = session.execute(claim_candidates(by_id), params).all()
+            candidates = session.execute(claim_candidates(by_id, text_only), params).all()
             for row_id, origin, row_owner_version, current_owner_version in candidates:
                 stale = (
                     origin == OutboxOrigin.BOT

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    func,
     insert,
     literal,
     or_,
@@ -39,16 +40,21 @@ __all__ = ["claim_candidates", "postgres_claim", "postgres_move", "postgres_sent
 
 
 @functools.cache
-def claim_candidates(by_id: bool) -> Select[uuid.UUID, OutboxOrigin, int, int | None]:
+def claim_candidates(
+    by_id: bool, text_only: bool = False
+) -> Select[uuid.UUID, OutboxOrigin, int, int | None]:
     """Due pending rows in due order, with their conversation's current owner version.
 
     Bound: ``claim_tenant_id``, ``claim_now``, ``claim_limit`` (and ``claim_outbox_id`` when ``by_id``).
+    ``text_only`` leaves out media rows (``payload.kind == "media"``: they have their own queue).
     """
     pending = OutboxRow.status == OutboxStatus.PENDING
     due = OutboxRow.next_attempt_at <= bindparam(
         "claim_now", type_=OutboxRow.__table__.c.next_attempt_at.type
     )
     where = [OutboxRow.tenant_id == bindparam("claim_tenant_id"), pending, due]
+    if text_only:
+        where.append(func.coalesce(OutboxRow.payload["kind"].as_string(), "text") != "media")
     if by_id:
         # By id, the primary key must drive the lookup. With plain comparisons the planner may pick
         # the (tenant, status, next_attempt_at) index and filter on id instead: with the statistics
@@ -79,13 +85,13 @@ def claim_candidates(by_id: bool) -> Select[uuid.UUID, OutboxOrigin, int, int | 
 
 
 @functools.cache
-def postgres_claim(by_id: bool) -> UpdateBase:
+def postgres_claim(by_id: bool, text_only: bool = False) -> UpdateBase:
     """PostgreSQL, the whole claim in one statement, built once (values are bound).
 
     ``UPDATE ... FROM (SELECT ... FOR UPDATE OF outbox SKIP LOCKED) RETURNING``: stale bot replies
     go to ``cancelled``, the rest to ``sending`` with one more attempt; returns (row, stale).
     """
-    picked = claim_candidates(by_id).with_for_update(of=OutboxRow, skip_locked=True).cte("picked")
+    picked = claim_candidates(by_id, text_only).with_for_update(of=OutboxRow, skip_locked=True).cte("picked")
     stale = and_(
         picked.c.origin == OutboxOrigin.BOT,
         picked.c.current_owner_version.is_not(None),
