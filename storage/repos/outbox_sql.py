@@ -67,19 +67,20 @@ def claim_candidates(
             pending.is_(True),
             due.is_(True),
         ]
+    # The conversation's owner version as a subquery of each picked row, and the order the index's
+    # own (tenant, status, next_attempt_at): PostgreSQL walks the index and stops at the limit. A
+    # join, or a second sort key, made it join and sort every pending row first — 300 ms per claim
+    # at 8,000 pending rows with the statistics of a table that just filled up.
+    current_owner_version = (
+        select(Conversation.owner_version)
+        .where(Conversation.tenant_id == OutboxRow.tenant_id, Conversation.id == OutboxRow.conversation_id)
+        .scalar_subquery()
+        .label("current_owner_version")
+    )
     return (
-        select(
-            OutboxRow.id,
-            OutboxRow.origin,
-            OutboxRow.owner_version,
-            Conversation.owner_version.label("current_owner_version"),
-        )
-        .outerjoin(
-            Conversation,
-            (Conversation.tenant_id == OutboxRow.tenant_id) & (Conversation.id == OutboxRow.conversation_id),
-        )
+        select(OutboxRow.id, OutboxRow.origin, OutboxRow.owner_version, current_owner_version)
         .where(*where)
-        .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at)
+        .order_by(OutboxRow.next_attempt_at)
         .limit(bindparam("claim_limit", type_=Integer))
     )
 
