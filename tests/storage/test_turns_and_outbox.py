@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from storage import (
+    Channel,
     Database,
     IllegalTransition,
     NotFound,
+    OutboxDraft,
     OutboxOrigin,
     OutboxStatus,
     Owner,
@@ -116,6 +118,22 @@ def test_retry_backs_off_until_due(store: TenantStore, clock: FakeClock) -> None
     assert again.attempts == 2 and again.last_error == "502 from ChatFlow"
     failed = store.outbox.mark_failed(row.id, error="gave up")
     assert failed.status is OutboxStatus.FAILED
+
+
+def test_claim_due_text_only_leaves_media_rows_for_their_queue(store: TenantStore, clock: FakeClock) -> None:
+    conversation_id, _ = _turn(store)
+    text = store.outbox.enqueue(reply("t", conversation_id))  # no kind: a text row
+    media = store.outbox.enqueue(
+        OutboxDraft(
+            idempotency_key="m",
+            channel=Channel.CHATFLOW,
+            payload={"kind": "media", "media": {"type": "image", "file_id": "f"}},
+            conversation_id=conversation_id,
+        )
+    )
+    clock.advance(seconds=1)
+    assert [r.id for r in store.outbox.claim_due(10, text_only=True)] == [text.id]
+    assert [r.id for r in store.outbox.claim_due(10)] == [media.id]
 
 
 @pytest.mark.parametrize(
