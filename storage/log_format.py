@@ -117,6 +117,23 @@ def log_format_from_env(environ: Mapping[str, str] | None = None) -> LogFormat:
     return "json" if value == "json" else "text"
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is emitted, not when it was configured.
+
+    A handler bound to the ``sys.stderr`` of its configuration time writes into a closed file once
+    something (a test runner's capture) swaps and closes that stream: a worker thread's late line
+    then became a "--- Logging error ---" traceback instead of a log line.
+    """
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure_logging(
     fmt: LogFormat | None = None,
     *,
@@ -127,7 +144,9 @@ def configure_logging(
     """Replace the root logger's handlers with one masked text/JSON handler; returns it."""
     env = environ if environ is not None else os.environ
     chosen = fmt or log_format_from_env(env)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.StreamHandler = (  # type: ignore[type-arg]
+        logging.StreamHandler(stream) if stream is not None else _CurrentStderrHandler()
+    )
     handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
     handler.addFilter(PhoneMaskFilter())
     root = logging.getLogger()
