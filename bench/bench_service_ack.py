@@ -73,6 +73,16 @@ def _request(port: int, n: int, customers: int, seed: int) -> bytes:
     return head.encode() + body
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> None:
+    """Send one request on a keep-alive connection and read its response; anything but 200 raises."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    body = await reader.readexactly(length)
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(f"{head.splitlines()[0]!r}: {body[:200]!r}")
+
+
 async def _raw_client(
     url: str, count: int, concurrency: int, customers: int, deadline: float, seed: int
 ) -> list[float]:
@@ -89,12 +99,7 @@ async def _raw_client(
                     return
                 request = _request(port, n, customers, seed)
                 started = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-                body = await reader.readexactly(length)
-                if not head.startswith(b"HTTP/1.1 200"):
-                    raise RuntimeError(f"{head.splitlines()[0]!r}: {body[:200]!r}")
+                await _exchange(reader, writer, request)
                 latencies.append(time.perf_counter() - started)
         finally:
             writer.close()
@@ -151,12 +156,7 @@ async def _paced_client(
     async def one(n: int, due: float) -> None:
         reader, writer = await idle.get()
         try:
-            writer.write(_request(port, n, customers, seed))
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-            body = await reader.readexactly(length)
-            if not head.startswith(b"HTTP/1.1 200"):
-                raise RuntimeError(f"{head.splitlines()[0]!r}: {body[:200]!r}")
+            await _exchange(reader, writer, _request(port, n, customers, seed))
             latencies.append(time.perf_counter() - due)
         except BaseException as exc:  # reported after the run
             failures.append(exc)

@@ -14,7 +14,8 @@ connection psycopg reports broken is invalidated, exactly as ``Connection.execut
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -25,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["DriverStatement"]
+__all__ = ["DriverStatement", "execute_first", "execute_records", "prepared"]
 
 
 class DriverStatement:
@@ -97,3 +98,25 @@ class DriverStatement:
             if driver.broken or driver.closed:
                 connection.invalidate(exc)
             raise DBAPIError.instance(self.sql, params, exc, psycopg.Error) from exc
+
+
+@functools.lru_cache(maxsize=128)
+def prepared(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+    """``statement`` (built once by its caller) compiled once per engine dialect."""
+    return DriverStatement(statement, dialect)
+
+
+def execute_first(connection: Connection, statement: Any, values: Mapping[str, Any]) -> Sequence[Any] | None:
+    """The first row, as the driver decodes it: on psycopg directly, else through ``Connection.execute``."""
+    if connection.dialect.driver == "psycopg":
+        return prepared(statement, connection.dialect).first(connection, values)
+    row: Sequence[Any] | None = connection.execute(statement, dict(values)).first()
+    return row
+
+
+def execute_records(connection: Connection, statement: Any, values: Mapping[str, Any]) -> Sequence[Any]:
+    """Every row with SQLAlchemy's result types, by column name: on psycopg directly when it is the driver."""
+    if connection.dialect.driver == "psycopg":
+        return prepared(statement, connection.dialect).records(connection, values)
+    rows: Sequence[Any] = connection.execute(statement, dict(values)).all()
+    return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import dramatiq
 
@@ -38,37 +39,15 @@ def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> tuple[dramatiq.Actor
     def drain(tenant_id: str) -> None:
         drain_outbox(rt, tenant_id)
 
-    return (
+    declared: list[tuple[Callable[..., None], str, str]] = [
+        (process, PROCESS_ACTOR, TURNS_QUEUE),
+        (send, SEND_ACTOR, OUTBOX_QUEUE),
+        (drain, DRAIN_ACTOR, OUTBOX_QUEUE),
+        (send, SEND_MEDIA_ACTOR, MEDIA_QUEUE),
+    ]
+    return tuple(
         dramatiq.Actor(
-            process,
-            broker=broker,
-            actor_name=PROCESS_ACTOR,
-            queue_name=TURNS_QUEUE,
-            priority=0,
-            options=dict(ACTOR_OPTIONS),
-        ),
-        dramatiq.Actor(
-            send,
-            broker=broker,
-            actor_name=SEND_ACTOR,
-            queue_name=OUTBOX_QUEUE,
-            priority=0,
-            options=dict(ACTOR_OPTIONS),
-        ),
-        dramatiq.Actor(
-            drain,
-            broker=broker,
-            actor_name=DRAIN_ACTOR,
-            queue_name=OUTBOX_QUEUE,
-            priority=0,
-            options=dict(ACTOR_OPTIONS),
-        ),
-        dramatiq.Actor(
-            send,
-            broker=broker,
-            actor_name=SEND_MEDIA_ACTOR,
-            queue_name=MEDIA_QUEUE,
-            priority=0,
-            options=dict(ACTOR_OPTIONS),
-        ),
+            fn, broker=broker, actor_name=name, queue_name=queue, priority=0, options=dict(ACTOR_OPTIONS)
+        )
+        for fn, name, queue in declared
     )

@@ -84,8 +84,8 @@ class TaskQueue:
         """Deliver one outbox row.
 
         A text row due now wakes the tenant's outbox drain (:mod:`workers.drain`), which claims and
-        sends every due text row in batches: one wake-up stays queued per tenant however many rows
-        are written meanwhile. A retry (``delay`` > 0: the backoff) or a ``media`` row (own queue)
+        sends the due text rows one after another: one wake-up stays queued per tenant however many
+        rows are written meanwhile. A retry (``delay`` > 0: the backoff) or a ``media`` row (own queue)
         is a message of its own, naming the row.
         """
         if media or delay > 0:

@@ -9,11 +9,10 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Select, bindparam, case, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from storage.coltypes import ensure_utc
-from storage.driver_statement import DriverStatement
+from storage.driver_statement import execute_first
 from storage.enums import Direction, Owner
 from storage.errors import InvalidValue, NotFound
 from storage.models import Base, Conversation, Customer, InboundDedup, Message
@@ -114,16 +113,6 @@ def _inbound_cte(
     return select(message.c.id, conversation.c.id, conversation.c.customer_id).join_from(
         message, conversation, message.c.conversation_id == conversation.c.id
     )
-
-
-@functools.lru_cache(maxsize=64)
-def _inbound_driver_statement(
-    shape: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]],
-    update_push_name: bool,
-    dialect: Dialect,
-) -> DriverStatement:
-    """:func:`_inbound_cte` compiled once per engine dialect, run on psycopg directly (the hot path)."""
-    return DriverStatement(_inbound_cte(shape, update_push_name), dialect)
 
 
 @functools.cache
@@ -240,11 +229,7 @@ class Messages(TenantRepo):
             for name, value in values.items()
         }
         params["received_at"] = received_at
-        row: Any
-        if conn.dialect.driver == "psycopg":
-            row = _inbound_driver_statement(shape, bool(draft.push_name), conn.dialect).first(conn, params)
-        else:
-            row = conn.execute(_inbound_cte(shape, bool(draft.push_name)), params).first()
+        row = execute_first(conn, _inbound_cte(shape, bool(draft.push_name)), params)
         return None if row is None else (row[0], row[1], row[2])
 
     def _insert_inbound_steps(

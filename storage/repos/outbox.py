@@ -14,6 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.coltypes import ensure_utc
+from storage.driver_statement import execute_records
 from storage.enums import Direction, OutboxOrigin, OutboxStatus
 from storage.errors import NotFound
 from storage.models import Message, OutboxRow
@@ -25,7 +26,6 @@ from storage.repos.outbox_sql import (
     postgres_claim,
     postgres_move,
     postgres_sent_with_transcript,
-    run,
 )
 from storage.repos.ownership import OWNERSHIP_CANCEL_REASON, load_conversation
 from storage.sqlutil import insert_ignore
@@ -113,7 +113,7 @@ class Outbox(TenantRepo):
         by_id = outbox_id is not None
         if self._dialect() == "postgresql":
             with single_statement(self._session_factory, "claim outbox rows", self.tenant_id) as conn:
-                rows = run(conn, postgres_claim(by_id, text_only), params)
+                rows = execute_records(conn, postgres_claim(by_id, text_only), params)
             claimed = [outbox_record(cast(OutboxRow, row)) for row in rows if not row.stale]
             claimed.sort(key=lambda r: (r.next_attempt_at, r.created_at))
             return claimed
@@ -293,7 +293,7 @@ class Outbox(TenantRepo):
         params = {"move_tenant_id": self.tenant_id, "move_outbox_id": outbox_id, **extra}
         params.update({f"move_{name}": value for name, value in values.items()})
         with single_statement(self._session_factory, "move outbox row", self.tenant_id) as conn:
-            rows = run(conn, statement, params)
+            rows = execute_records(conn, statement, params)
         return outbox_record(cast(OutboxRow, rows[0])) if rows else None
 
     def _move_in(

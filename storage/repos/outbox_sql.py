@@ -1,19 +1,17 @@
 """The outbox's SQL: the claim candidates, and the PostgreSQL one-statement claim and status moves.
 
 Each statement is built once (values are bound) and, on psycopg, run as a prepared statement
-through :class:`~storage.driver_statement.DriverStatement` (:func:`run`): the claim and the move
-to ``sent`` are the two statements of every message the workers deliver.
+(:func:`storage.driver_statement.execute_records`): the claim and the move to ``sent`` are the two
+statements of every message the workers deliver.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Integer,
     Select,
     and_,
@@ -26,17 +24,14 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import UpdateBase
 
-from storage.driver_statement import DriverStatement
 from storage.enums import Direction, OutboxOrigin, OutboxStatus
 from storage.models import Conversation, Message, OutboxRow
 from storage.repos.ownership import OWNERSHIP_CANCEL_REASON
 from storage.transitions import OUTBOX_TRANSITIONS
 
-__all__ = ["claim_candidates", "postgres_claim", "postgres_move", "postgres_sent_with_transcript", "run"]
+__all__ = ["claim_candidates", "postgres_claim", "postgres_move", "postgres_sent_with_transcript"]
 
 
 @functools.cache
@@ -174,15 +169,3 @@ def postgres_sent_with_transcript(names: tuple[str, ...]) -> Select[Any]:
         ).where(moved.c.conversation_id.is_not(None)),
     )
     return select(moved).add_cte(transcript.cte("transcript"))
-
-
-@functools.lru_cache(maxsize=64)
-def _driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
-    return DriverStatement(statement, dialect)
-
-
-def run(conn: Connection, statement: Any, params: dict[str, Any]) -> Sequence[Any]:
-    """A PostgreSQL fast-path statement; on psycopg directly when that is the driver."""
-    if conn.dialect.driver == "psycopg":
-        return _driver_statement(statement, conn.dialect).records(conn, params)
-    return conn.execute(statement, params).all()
