@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -73,6 +74,11 @@ def _request(port: int, n: int, customers: int, seed: int) -> bytes:
     return head.encode() + body
 
 
+def _requests(port: int, count: int, customers: int, seed: int) -> list[bytes]:
+    """Every request of one load generator, built before its clock starts."""
+    return [_request(port, n, customers, seed) for n in range(count)]
+
+
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> None:
     """Send one request on a keep-alive connection and read its response; anything but 200 raises."""
     writer.write(request)
@@ -83,21 +89,18 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
         raise RuntimeError(f"{head.splitlines()[0]!r}: {body[:200]!r}")
 
 
-async def _raw_client(
-    url: str, count: int, concurrency: int, customers: int, deadline: float, seed: int
-) -> list[float]:
+async def _raw_client(url: str, requests: list[bytes], concurrency: int, deadline: float) -> list[float]:
     """A minimal keep-alive HTTP/1.1 client, so the load generator does not eat the server's CPU."""
     port = int(url.split(":")[2].split("/")[0])
     latencies: list[float] = []
-    counter = iter(range(count))
+    pending = iter(requests)
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            for n in counter:
+            for request in pending:
                 if time.time() > deadline:
                     return
-                request = _request(port, n, customers, seed)
                 started = time.perf_counter()
                 await _exchange(reader, writer, request)
                 latencies.append(time.perf_counter() - started)
@@ -139,7 +142,7 @@ async def _client(
 
 
 async def _paced_client(
-    url: str, count: int, connections: int, customers: int, deadline: float, seed: int, rate: float
+    url: str, requests: list[bytes], connections: int, deadline: float, rate: float
 ) -> list[float]:
     """Open loop: request ``n`` is due at ``start + n / rate`` whether or not earlier ones returned.
 
@@ -156,7 +159,7 @@ async def _paced_client(
     async def one(n: int, due: float) -> None:
         reader, writer = await idle.get()
         try:
-            await _exchange(reader, writer, _request(port, n, customers, seed))
+            await _exchange(reader, writer, requests[n])
             latencies.append(time.perf_counter() - due)
         except BaseException as exc:  # reported after the run
             failures.append(exc)
@@ -165,7 +168,7 @@ async def _paced_client(
 
     tasks = []
     start = time.perf_counter() + 0.05
-    for n in range(count):
+    for n in range(len(requests)):
         due = start + n / rate
         if time.time() > deadline:
             break
@@ -184,9 +187,16 @@ async def _paced_client(
 def _client_process(args: tuple[str, int, int, int, float, int, float]) -> tuple[list[float], float, float]:
     """One load generator process: its latencies and its first/last instant (monotonic, system-wide)."""
     url, count, connections, customers, deadline, seed, rate = args
+    # Built before the clock starts (their CPU still counts as "load"); uvloop, as the server
+    # runs: the load generator shares the two cores with what it measures.
+    requests = _requests(int(url.split(":")[2].split("/")[0]), count, customers, seed)
     first = time.monotonic()
-    common = (url, count, connections, customers, deadline, seed)
-    latencies = asyncio.run(_paced_client(*common, rate) if rate > 0 else _raw_client(*common))
+    client = (
+        _paced_client(url, requests, connections, deadline, rate)
+        if rate > 0
+        else _raw_client(url, requests, connections, deadline)
+    )
+    latencies = uvloop.run(client)
     return latencies, first, time.monotonic()
 
 
