@@ -32,6 +32,7 @@ from bench.bench_service_common import (
     fresh_database,
     fresh_redis,
     percentile,
+    production_logging,
     wait_for_port,
 )
 from bench.cpu_meter import CpuMeter, pids_named, process_tree
@@ -48,6 +49,7 @@ def app_factory() -> object:
     from workers.heap import freeze_startup_heap
     from workers.service import build_runtime, load_packs
 
+    production_logging("api")
     packs = [p for p in load_packs(REPO / "packs") if p.tenant_id == TENANT]
     rt = build_runtime(
         bench_settings(),

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from config.settings import RateLimit, ServiceSettings, load_settings  # noqa: E402
 from storage import Database, open_database, upgrade_to_head  # noqa: E402
+from storage.log_format import configure_logging  # noqa: E402
 
 PG_URL = os.environ.get(
     "TRUFFLES_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/truffles_bench"
@@ -72,6 +73,18 @@ def bench_settings(**overrides: Any) -> ServiceSettings:
         "sweep_interval_seconds": 3600.0,
     }
     return load_settings({}, **{**base, **overrides})
+
+
+def production_logging(role: str) -> Path:
+    """Log as ``truffles serve``/``worker`` do in production (JSON lines, INFO, phones masked).
+
+    The lines cost CPU on every message (one formatted, masked and written line per step), so a
+    benchmark without them would flatter the service. They go to ``var/bench/<role>-<pid>.log``.
+    """
+    path = REPO / "var" / "bench" / f"{role}-{os.getpid()}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    configure_logging("json", environ={}, stream=path.open("a", encoding="utf-8"))
+    return path
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -36,6 +36,7 @@ from bench.bench_service_common import (
     fresh_database,
     fresh_redis,
     percentile,
+    production_logging,
     start_emulator_process,
 )
 from bench.cpu_meter import CpuMeter, pids_named
@@ -57,6 +58,7 @@ QUESTIONS = (
 
 
 def _runtime(emulator_url: str, *, fresh: bool = True, **settings: Any) -> Runtime:
+    production_logging("worker")
     db = fresh_database() if fresh else open_database(PG_URL)
     if fresh:
         fresh_redis()

@@ -55,17 +55,31 @@ def _message(record: logging.LogRecord) -> str:
         return f"{record.msg!r} % {record.args!r}"
 
 
+_MASKED = "_truffles_phones_masked"
+"""Set on a record whose message :class:`PhoneMaskFilter` has masked: the formatters skip a second pass."""
+
+
 class PhoneMaskFilter(logging.Filter):
     """Mask phone numbers in a record's message and arguments; also stamps tenant and correlation id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_phones_in(_message(record))
-        record.args = None
+        if not getattr(record, _MASKED, False):
+            record.msg = mask_phones_in(_message(record))
+            record.args = None
+            setattr(record, _MASKED, True)
         if getattr(record, "correlation_id", None) is None:
             record.correlation_id = current_correlation_id()
         if getattr(record, "tenant", None) is None:
             record.tenant = current_tenant()
         return True
+
+
+def _masked_message(record: logging.LogRecord) -> str:
+    """The record's message, masked (once: a record the filter masked is not scanned again)."""
+    message = _message(record)
+    if getattr(record, _MASKED, False) and isinstance(record.msg, str) and not record.args:
+        return message
+    return mask_phones_in(message)
 
 
 def _context(record: logging.LogRecord) -> tuple[str | None, str | None]:
@@ -87,7 +101,7 @@ class JsonFormatter(logging.Formatter):
         event = getattr(record, "event", None)
         if event:
             line["event"] = str(event)
-        line["message"] = mask_phones_in(_message(record))
+        line["message"] = _masked_message(record)
         line["tenant"] = tenant
         line["correlation_id"] = correlation
         if record.exc_info:

@@ -10,7 +10,7 @@ import pytest
 
 from storage.errors import InvalidValue
 from storage.log_context import correlation_id_for, log_context, with_correlation
-from storage.log_format import configure_logging, log_format_from_env
+from storage.log_format import JsonFormatter, PhoneMaskFilter, configure_logging, log_format_from_env
 from storage.masking import mask_phones_in
 
 RAW = "77011234567"
@@ -58,6 +58,31 @@ def test_text_lines_show_the_correlation_id_and_mask_phones(restore_root: None) 
     out = _emit("text")
     assert "truffles.test [in-0123456789abcdef]: from +7701***4567" in out
     assert "Traceback" in out and RAW not in out
+
+
+def _record(msg: str, *args: object) -> logging.LogRecord:
+    return logging.LogRecord("truffles.test", logging.INFO, __file__, 1, msg, args, None)
+
+
+def test_the_json_formatter_masks_a_record_that_skipped_the_filter() -> None:
+    # A record reaching the formatter straight (another handler's path) is masked there.
+    line = json.loads(JsonFormatter().format(_record("from %s", RAW)))
+    assert line["message"] == "from +7701***4567"
+
+
+def test_a_record_is_masked_once_and_a_second_filter_pass_changes_nothing() -> None:
+    record = _record("from %s and %s@c.us", RAW, "77015554433")
+    mask = PhoneMaskFilter()
+    assert mask.filter(record) and record.args is None
+    masked = record.msg
+    assert masked == "from +7701***4567 and +7701***4433"
+    assert mask.filter(record) and record.msg == masked  # a record shared by two handlers
+    assert json.loads(JsonFormatter().format(record))["message"] == masked
+
+
+def test_masking_keeps_text_without_digits_as_it_is() -> None:
+    text = "Здравствуйте! Запись подтверждена, ждём вас."
+    assert mask_phones_in(text) is text
 
 
 def test_a_bad_log_format_names_the_variable_and_the_fix() -> None:
