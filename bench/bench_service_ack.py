@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_service_common import (
     REPO,
     bench_settings,
+    clear_bench_logs,
     free_port,
     fresh_database,
     fresh_redis,
@@ -223,6 +224,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    clear_bench_logs()
     db = fresh_database()
     db.dispose()
     fresh_redis()

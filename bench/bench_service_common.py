@@ -33,6 +33,7 @@ PG_URL = os.environ.get(
     "TRUFFLES_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/truffles_bench"
 )
 REDIS_URL = os.environ.get("TRUFFLES_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+BENCH_LOGS = REPO / "var" / "bench"
 UNLIMITED = RateLimit(burst=1e9, per_second=1e9)
 
 
@@ -81,10 +82,16 @@ def production_logging(role: str) -> Path:
     The lines cost CPU on every message (one formatted, masked and written line per step), so a
     benchmark without them would flatter the service. They go to ``var/bench/<role>-<pid>.log``.
     """
-    path = REPO / "var" / "bench" / f"{role}-{os.getpid()}.log"
+    path = BENCH_LOGS / f"{role}-{os.getpid()}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    configure_logging("json", environ={}, stream=path.open("a", encoding="utf-8"))
+    configure_logging("json", environ={}, stream=path.open("w", encoding="utf-8"))
     return path
+
+
+def clear_bench_logs() -> None:
+    """A benchmark run starts with an empty ``var/bench/`` (each run's processes write their own files)."""
+    for old in BENCH_LOGS.glob("*.log"):
+        old.unlink(missing_ok=True)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -32,6 +32,7 @@ from bench.bench_service_common import (
     PG_URL,
     REPO,
     bench_settings,
+    clear_bench_logs,
     free_port,
     fresh_database,
     fresh_redis,
@@ -235,6 +236,7 @@ def main() -> None:
     o.add_argument("--threads", type=int, default=16, help="worker threads per process")
     o.add_argument("--processes", type=int, default=1, help="worker processes")
     args = parser.parse_args()
+    clear_bench_logs()
     port = free_port()
     emulator = start_emulator_process(port)
     try:
