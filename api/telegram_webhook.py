@@ -1,8 +1,12 @@
 """``POST /webhooks/telegram/{tenant}``: updates from the tenant's own bot (managers in the forum group).
 
 Refused (401) unless ``X-Telegram-Bot-Api-Secret-Token`` equals the tenant's secret, compared in
-constant time; a refusal raises an ops alert. A well-formed update always gets 200 (Telegram would
-re-deliver anything else); the work runs in a worker thread through :mod:`workers.telegram_updates`.
+constant time; a refusal raises an ops alert. Every authenticated update gets 200: Telegram
+re-delivers anything else, and the updates behind an undeliverable one wait for it, so a 400 for an
+update we cannot read would hold up the managers' desk. Such an update is acknowledged as
+``unreadable``, its body (first :data:`UNREADABLE_BODY_LOGGED` bytes) goes into a warning line so
+nothing is lost, and ops get an alert. The work runs in a worker thread through
+:mod:`workers.telegram_updates`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from litestar import Request, post
 from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter
 
-from api.errors import BadPayload, Forbidden, TenantNotFound, Unauthorized
+from api.errors import Forbidden, TenantNotFound, Unauthorized
 from channels.errors import ChannelPayloadError
 from channels.telegram import parse_update
 from workers.alerts import Alert
@@ -27,6 +31,8 @@ __all__ = ["TELEGRAM_SECRET_HEADER", "telegram_webhook"]
 log = logging.getLogger("truffles.api.telegram")
 
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+UNREADABLE_BODY_LOGGED = 4096
+"""How much of an unreadable update's body the warning line keeps."""
 
 
 @post("/webhooks/telegram/{tenant_id:str}", status_code=200, summary="Telegram update (manager desk)")
@@ -51,9 +57,20 @@ async def telegram_webhook(
         log.warning("tenant=%s telegram webhook without a valid secret refused", tenant.id)
         rt.alerts.raise_alert(Alert(tenant.id, "webhook_secret", "a Telegram update without a valid secret"))
         raise Unauthorized(f"missing or wrong {TELEGRAM_SECRET_HEADER} for tenant {tenant.id!r}")
+    body = await request.body()
     try:
-        update = parse_update(await request.body())
+        update = parse_update(body)
     except ChannelPayloadError as exc:
-        raise BadPayload(str(exc)) from exc
+        log.warning(
+            "tenant=%s telegram update acknowledged but not applied (%s); body: %r",
+            tenant.id,
+            exc,
+            body[:UNREADABLE_BODY_LOGGED],
+            extra={"event": "telegram.unreadable"},
+        )
+        rt.alerts.raise_alert(
+            Alert(tenant.id, "telegram_unreadable", f"a Telegram update could not be read: {exc.field}")
+        )
+        return {"status": "unreadable", "detail": str(exc)}
     outcome = await anyio.to_thread.run_sync(handle_update, rt, tenant, tg, update)
     return {"status": outcome}

@@ -119,7 +119,8 @@ def test_any_telegram_update_with_the_right_secret_gets_no_5xx(embedded: FuzzedA
     statuses: set[int] = set()
     run(strategy(embedded, "/webhooks/telegram/{tenant_id}", "POST", **fixed), 100,
         lambda _case, r: statuses.add(r.status_code))  # fmt: skip
-    assert 200 in statuses and 400 in statuses
+    # Telegram re-delivers anything but a 2xx: an unreadable update is acknowledged, not refused.
+    assert 200 in statuses and 400 not in statuses
 
 
 @pytest.mark.parametrize("path", ["/admin/version", "/admin/health", "/admin/metrics", "/metrics"])
