@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.auth import check_admin_token
 from api.errors import BadPayload
+from api.problems import problem_responses
 from api.stats import TenantStats, ping_database
 from api.webhooks import EdgeState
 from workers.pack_reload import reload_now
@@ -54,19 +55,29 @@ def build_info() -> dict[str, str]:
     return {"git_commit": commit or "unknown", "build_time": os.environ.get("TRUFFLES_BUILD_TIME", _STARTED)}
 
 
+ADMIN_PROBLEMS = problem_responses(401, 403)
+"""Admin routes: no or a wrong X-Admin-Token (401), or no token configured at all (403)."""
+ADMIN_QUERY_PROBLEMS = problem_responses(400, 401, 403)
+
+
 @get("/healthz", summary="Liveness (open)", media_type=MediaType.JSON)
 async def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/admin/version", guards=[admin_guard], summary="Build and pack versions")
+@get("/admin/version", guards=[admin_guard], summary="Build and pack versions", responses=ADMIN_PROBLEMS)
 async def version(state: State) -> dict[str, Any]:
     edge: EdgeState = state.edge
     packs = {t.id: t.pack.version for t in edge.rt.tenants.all()}
     return {**state.build_info, "started_at": _STARTED, "packs": packs}
 
 
-@get("/admin/health", guards=[admin_guard], summary="Database, Redis, queues, outbox backlog")
+@get(
+    "/admin/health",
+    guards=[admin_guard],
+    summary="Database, Redis, queues, outbox backlog",
+    responses=ADMIN_PROBLEMS,
+)
 async def health(state: State) -> Response[dict[str, Any]]:
     edge: EdgeState = state.edge
     report = await anyio.to_thread.run_sync(_health, edge.rt)
@@ -99,7 +110,12 @@ def _health(rt: Runtime) -> dict[str, Any]:
     }
 
 
-@get("/admin/metrics", guards=[admin_guard], summary="Daily counts, SLA p50/p90, rates, outbox stats")
+@get(
+    "/admin/metrics",
+    guards=[admin_guard],
+    summary="Daily counts, SLA p50/p90, rates, outbox stats",
+    responses=ADMIN_QUERY_PROBLEMS,
+)
 async def day_metrics(
     state: State,
     tenant: FromQuery[str],
@@ -121,13 +137,19 @@ async def day_metrics(
     return await anyio.to_thread.run_sync(stats.day, when)
 
 
-@get("/metrics", guards=[admin_guard], summary="Prometheus metrics of this process")
+@get("/metrics", guards=[admin_guard], summary="Prometheus metrics of this process", responses=ADMIN_PROBLEMS)
 async def prometheus(state: State) -> Response[bytes]:
     edge: EdgeState = state.edge
     return Response(generate_latest(edge.rt.telemetry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@post("/admin/packs/reload", guards=[admin_guard], status_code=200, summary="Serve edited packs now")
+@post(
+    "/admin/packs/reload",
+    guards=[admin_guard],
+    status_code=200,
+    summary="Serve edited packs now",
+    responses=ADMIN_QUERY_PROBLEMS,
+)
 async def reload_packs(state: State, force: FromQuery[bool] = False) -> dict[str, Any]:
     """Check every pack folder now; per tenant: ``old_version`` → ``new_version``, or the pack's errors.
 

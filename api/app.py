@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -47,7 +48,12 @@ def _http_problem(exc: HTTPException) -> ProblemDetailsException:
         log.error("HTTP %s: %s", exc.status_code, exc.detail)
     else:
         log.warning("HTTP %s: %s", exc.status_code, exc.detail)
-    return ProblemDetailsException(detail=exc.detail, status_code=exc.status_code, headers=exc.headers)
+    return ProblemDetailsException(
+        detail=exc.detail,
+        status_code=exc.status_code,
+        title=HTTPStatus(exc.status_code).phrase,  # every problem has a title, as /schema promises
+        headers=exc.headers,
+    )
 
 
 def create_app(

@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 
+from api.problems import problem_responses
 from storage.media import MediaNotFound
 from storage.media_tokens import BadMediaToken
 from workers.media_links import MEDIA_ROUTE
@@ -24,7 +25,11 @@ __all__ = ["media_file"]
 log = logging.getLogger("truffles.api.media")
 
 
-@get(f"{MEDIA_ROUTE}/{{token:str}}", summary="A media file we send (signed, expiring URL)")
+@get(
+    f"{MEDIA_ROUTE}/{{token:str}}",
+    summary="A media file we send (signed, expiring URL)",
+    responses=problem_responses(400, 403, 404),
+)
 async def media_file(token: FromPath[str], state: State) -> Response[bytes]:
     """The file's bytes with its content type; 403 for a bad or expired token, 404 when missing."""
     media = state.edge.rt.media

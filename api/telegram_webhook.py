@@ -21,6 +21,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter
 
 from api.errors import Forbidden, TenantNotFound, Unauthorized
+from api.problems import problem_responses
 from channels.errors import ChannelPayloadError
 from channels.telegram import parse_update
 from workers.alerts import Alert
@@ -35,7 +36,12 @@ UNREADABLE_BODY_LOGGED = 4096
 """How much of an unreadable update's body the warning line keeps."""
 
 
-@post("/webhooks/telegram/{tenant_id:str}", status_code=200, summary="Telegram update (manager desk)")
+@post(
+    "/webhooks/telegram/{tenant_id:str}",
+    status_code=200,
+    summary="Telegram update (manager desk)",
+    responses=problem_responses(400, 401, 403, 404, 413),
+)
 async def telegram_webhook(
     tenant_id: FromPath[str],
     request: Request[Any, Any, Any],

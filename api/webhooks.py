@@ -22,6 +22,7 @@ from api.edge import EdgePorts
 from api.errors import EdgeError, StoreFailed, TenantNotFound
 from api.ingest import IngestResult, ingest
 from api.inline_gate import InlineGate
+from api.problems import problem_responses
 from workers.alerts import Alert
 from workers.runtime import Runtime
 from workers.tenants import TenantRuntime
@@ -31,6 +32,7 @@ __all__ = ["WEBHOOK_HANDLERS", "EdgeState"]
 log = logging.getLogger("truffles.api.webhooks")
 
 SECRET_HEADER = "X-Webhook-Secret"
+WEBHOOK_PROBLEMS = problem_responses(400, 401, 403, 404, 413, 503)
 
 
 class EdgeState:
@@ -112,7 +114,12 @@ async def _ingest(edge: EdgeState, tenant: TenantRuntime, body: bytes) -> Ingest
         edge.gate.record(time.perf_counter() - started, failed=failed, inline=inline)
 
 
-@post("/webhooks/chatflow/{tenant_id:str}", status_code=200, summary="ChatFlow inbound message")
+@post(
+    "/webhooks/chatflow/{tenant_id:str}",
+    status_code=200,
+    summary="ChatFlow inbound message",
+    responses=WEBHOOK_PROBLEMS,
+)
 async def chatflow_webhook(
     tenant_id: FromPath[str],
     request: Request[Any, Any, Any],
@@ -123,7 +130,12 @@ async def chatflow_webhook(
     return await _handle(state.edge, tenant_id, request, secret, f"header {SECRET_HEADER}")
 
 
-@post("/webhook/{tenant_id:str}", status_code=200, summary="Legacy ChatFlow webhook (deprecated)")
+@post(
+    "/webhook/{tenant_id:str}",
+    status_code=200,
+    summary="Legacy ChatFlow webhook (deprecated)",
+    responses=WEBHOOK_PROBLEMS,
+)
 async def legacy_webhook(
     tenant_id: FromPath[str],
     request: Request[Any, Any, Any],
