@@ -109,9 +109,9 @@ def processing(args: argparse.Namespace, emulator_url: str, emulator_pid: int) -
         rows = session.execute(
             select(Message.received_at, Message.decided_at).where(Message.decided_at.is_not(None))
         )
-        decided = [(d - r).total_seconds() - args.window for r, d in rows]
+        decided = [(d - r).total_seconds() - args.window for r, d in rows if d is not None]
         sent = session.execute(select(OutboxRow.created_at, OutboxRow.sent_at)).all()
-        to_sent = [(s - c).total_seconds() for c, s in sent]
+        to_sent = [(s - c).total_seconds() for c, s in sent if s is not None]
     ms = [x * 1000 for x in decided]
     print(describe())
     print(
