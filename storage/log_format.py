@@ -77,9 +77,7 @@ class PhoneMaskFilter(logging.Filter):
 def _masked_message(record: logging.LogRecord) -> str:
     """The record's message, masked (once: a record the filter masked is not scanned again)."""
     message = _message(record)
-    if getattr(record, _MASKED, False) and isinstance(record.msg, str) and not record.args:
-        return message
-    return mask_phones_in(message)
+    return message if getattr(record, _MASKED, False) else mask_phones_in(message)
 
 
 def _context(record: logging.LogRecord) -> tuple[str | None, str | None]:
