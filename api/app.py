@@ -79,6 +79,7 @@ def create_app(
         openapi_config=OpenAPIConfig(title="Truffles", version="0.1.0", path="/schema"),
         request_max_body_size=rt.settings.max_body_bytes,
         state=State({"edge": edge, "build_info": build_info()}),
+        on_shutdown=[edge.close],
         debug=debug,
         logging_config=None,  # the process (CLI, tests) owns logging configuration
     )

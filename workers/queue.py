@@ -11,10 +11,13 @@ import logging
 import uuid
 
 import dramatiq
+import msgspec
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
+from storage.log_context import CORRELATION_KEY
+from workers.batch_enqueue import enqueue_many
 from workers.wake_marks import MemoryWakeMarks, RedisWakeMarks, WakeMarks
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "SEND_MEDIA_ACTOR",
     "TURNS_QUEUE",
     "TaskQueue",
+    "TurnJob",
     "make_broker",
 ]
 
@@ -63,6 +67,15 @@ def make_broker(
     return broker
 
 
+class TurnJob(msgspec.Struct, frozen=True):
+    """One conversation to decide after ``delay_seconds``; ``correlation_id``: the message that caused it."""
+
+    tenant_id: str
+    conversation_id: uuid.UUID
+    delay_seconds: float = 0.0
+    correlation_id: str | None = None
+
+
 class TaskQueue:
     """Enqueue the service's two kinds of work."""
 
@@ -77,6 +90,22 @@ class TaskQueue:
     def process_conversation(self, tenant_id: str, conversation_id: uuid.UUID, *, delay: float = 0) -> None:
         """Decide the conversation's pending messages (after ``delay`` seconds: the coalescing window)."""
         self._enqueue(TURNS_QUEUE, PROCESS_ACTOR, [tenant_id, str(conversation_id)], delay)
+
+    def process_conversations(self, jobs: list[TurnJob]) -> None:
+        """:meth:`process_conversation` for many at once: on Redis, one round trip for all of them."""
+        messages: list[tuple[dramatiq.Message[None], int | None]] = []
+        for job in jobs:
+            options = {CORRELATION_KEY: job.correlation_id} if job.correlation_id else {}
+            message: dramatiq.Message[None] = dramatiq.Message(
+                queue_name=TURNS_QUEUE,
+                actor_name=PROCESS_ACTOR,
+                args=(job.tenant_id, str(job.conversation_id)),
+                kwargs={},
+                options=options,
+            )
+            millis = int(job.delay_seconds * 1000)
+            messages.append((message, millis if millis > 0 else None))
+        enqueue_many(self.broker, messages)
 
     def send_outbox(
         self, tenant_id: str, outbox_id: uuid.UUID, *, delay: float = 0, media: bool = False

@@ -175,6 +175,7 @@ def fuzzed_app(db: Database, media_dir: Path, redis_client: redis.Redis | None =
         try:
             yield FuzzedApp(rt, app, fuzz_schema(app))
         finally:
+            app.state.edge.discard()  # the fuzzer's event loops are gone; no lifespan ran
             closer = getattr(rt.sender, "close", None)
             if callable(closer):
                 closer()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from channels.chatflow.player import build_inbound_payload, new_message_id
 from config.settings import RateLimit
 from storage import StorageUnavailable
+from storage.inbound_writer import InboundWriter
 from tests.e2e.fixtures import Backend
 from tests.e2e.harness import PHONE, SECRET, Service, running_service, service_settings
 
@@ -31,6 +33,28 @@ def _problem(response, status: int) -> dict:
     body = response.json()
     assert body["status"] == status and body["detail"]
     return body
+
+
+def _store_down(monkeypatch: pytest.MonkeyPatch, service: Service) -> Callable[[], None]:
+    """Every way of storing an inbound message fails (as with the database down) until the returned call."""
+    down = [True]
+    messages = service.store().messages
+    record_inbound = messages.record_inbound
+    group_commit = InboundWriter.record
+
+    def blocking(draft):
+        if down[0]:
+            raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
+        return record_inbound(draft)
+
+    async def batched(writer: InboundWriter, write):
+        if down[0]:
+            raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
+        return await group_commit(writer, write)
+
+    monkeypatch.setattr(messages, "record_inbound", blocking)
+    monkeypatch.setattr(InboundWriter, "record", batched)
+    return lambda: down.__setitem__(0, False)
 
 
 @pytest.mark.parametrize(
@@ -108,51 +132,54 @@ async def test_a_store_failure_answers_503_and_the_providers_retry_is_stored(
     embedded_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with running_service(embedded_backend.db, workers=False) as service:
-        messages = service.store().messages
-        real = messages.record_inbound
-
-        def broken(draft):
-            raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
-
-        monkeypatch.setattr(messages, "record_inbound", broken)
+        store_is_back = _store_down(monkeypatch, service)
         payload = build_inbound_payload(
             "demo_salon", "Сколько стоит маникюр?", phone=PHONE, message_id=new_message_id()
         )
         _problem(await service.post(payload), 503)
-        monkeypatch.setattr(messages, "record_inbound", real)
+        store_is_back()
         retry = await service.post(payload)
         assert retry.status_code == 200 and retry.json()["status"] == "stored"
         assert _stored_count(service) == 1
 
 
 @pytest.mark.integration
-async def test_on_postgresql_ingest_runs_on_the_event_loop_until_a_store_fails(
+async def test_on_postgresql_the_store_joins_the_group_commit_until_it_fails(
     production_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """api.inline_gate: inline while healthy; after a failure, worker threads (the loop stays free)."""
+    """On the loop through the group commit while healthy; after a failure, threads (api.inline_gate)."""
     async with running_service(
         production_backend.db, redis_client=production_backend.redis, workers=False
     ) as service:
         messages = service.store().messages
         real = messages.record_inbound
         threads: list[int] = []
-        failing = [False]
 
         def recording(draft):
             threads.append(threading.get_ident())
-            if failing[0]:
-                raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
             return real(draft)
 
         monkeypatch.setattr(messages, "record_inbound", recording)
+        group_commit = InboundWriter.record
+        failing = [False]
+        batched: list[str] = []
+
+        async def record(writer: InboundWriter, write):
+            if failing[0]:
+                raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
+            batched.append(write.provider_message_id)
+            return await group_commit(writer, write)
+
+        monkeypatch.setattr(InboundWriter, "record", record)
         loop_thread = threading.get_ident()
         assert (await service.say("Сколько стоит маникюр?")).json()["status"] == "stored"
-        assert threads == [loop_thread]
+        assert len(batched) == 1 and threads == []
         failing[0] = True
         _problem(await service.say("А где вы находитесь?"), 503)
         failing[0] = False
         assert (await service.say("А до скольки?")).json()["status"] == "stored"
-        assert threads[1] == loop_thread and threads[2] != loop_thread  # the one after the failure
+        assert len(threads) == 1 and threads[0] != loop_thread  # the one after the failure
+        assert _stored_count(service) == 2
 
 
 async def test_provider_retries_during_a_store_outage_do_not_spend_the_customers_tokens(
@@ -163,19 +190,13 @@ async def test_provider_retries_during_a_store_outage_do_not_spend_the_customers
     async with running_service(
         backend.db, settings=settings, redis_client=backend.redis, workers=False
     ) as service:
-        messages = service.store().messages
-        real = messages.record_inbound
-
-        def broken(draft):
-            raise StorageUnavailable("record inbound message", ConnectionError("database restarting"))
-
-        monkeypatch.setattr(messages, "record_inbound", broken)
+        store_is_back = _store_down(monkeypatch, service)
         payload = build_inbound_payload(
             "demo_salon", "Сколько стоит маникюр?", phone=PHONE, message_id=new_message_id()
         )
         for _ in range(5):  # the provider delivers it again and again while the database is down
             _problem(await service.post(payload), 503)
-        monkeypatch.setattr(messages, "record_inbound", real)
+        store_is_back()
         assert (await service.post(payload)).json()["status"] == "stored"
         assert (await service.say("А где вы находитесь?")).json()["status"] == "stored"  # the 2nd token
         assert (await service.say("А до скольки?")).json()[

@@ -97,8 +97,8 @@ async def drill_service(
         )  # fmt: skip
         pool = WorkerPool(rt, sweep=False) if workers else None
         sweeper = Sweeper(rt, settings.sweep_interval_seconds) if sweep else None
+        app: Any = create_app(rt, environ={rt.settings.admin_token_env: ADMIN_TOKEN})
         try:
-            app: Any = create_app(rt, environ={rt.settings.admin_token_env: ADMIN_TOKEN})
             for part in (pool, sweeper):
                 if part is not None:
                     part.start()
@@ -109,6 +109,7 @@ async def drill_service(
                     rt=rt, emulator=emu, client=http, pool=pool, emulator_url=f"{emu_url}/api/v1"
                 )
         finally:
+            await app.state.edge.close()  # what the app's shutdown does (ASGITransport runs no lifespan)
             if sweeper is not None:
                 await asyncio.to_thread(sweeper.stop)
             if pool is not None:

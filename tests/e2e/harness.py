@@ -214,6 +214,7 @@ async def running_service(
             async with httpx.AsyncClient(transport=transport, base_url="http://truffles.test") as client:
                 yield Service(rt=rt, emulator=emu, client=client, pool=pool)
         finally:
+            await app.state.edge.close()  # what the app's shutdown does (ASGITransport runs no lifespan)
             if pool is not None:
                 await asyncio.to_thread(pool.stop, timeout_ms=3000)
             closer = getattr(rt.sender, "close", None)
