@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from dramatiq.common import current_millis, dq_name
 
@@ -45,30 +46,44 @@ def enqueue_many(broker: dramatiq.Broker, messages: Sequence[Delayed]) -> None:
             broker.enqueue(message, delay=delay)
         return
     dispatch = broker.scripts["dispatch"]
-    keys = [broker.namespace]
     max_unpack = broker._max_unpack_size()  # type: ignore[no-untyped-call]
-    sent: list[Delayed] = []
-    with broker.client.pipeline(transaction=False) as pipeline:
-        for original, delay in messages:
-            message, queue_name = _redis_copy(original, delay)
-            broker.emit_before("enqueue", message, delay)
-            args = [
-                "enqueue",
-                current_millis(),
-                queue_name,
-                broker.broker_id,
-                broker.heartbeat_timeout,
-                broker.dead_message_ttl,
-                int(_maintenance.randint(1, MAINTENANCE_SCALE) <= broker.maintenance_chance),
-                max_unpack,
-                message.options["redis_message_id"],
-                message.encode(),
-            ]
-            dispatch(keys=keys, args=args, client=pipeline)
-            sent.append((message, delay))
-        pipeline.execute()
-    for message, delay in sent:
+    prepared: list[tuple[Delayed, list[Any]]] = []
+    for original, delay in messages:
+        message, queue_name = _redis_copy(original, delay)
+        broker.emit_before("enqueue", message, delay)
+        args = [
+            "enqueue",
+            current_millis(),
+            queue_name,
+            broker.broker_id,
+            broker.heartbeat_timeout,
+            broker.dead_message_ttl,
+            int(_maintenance.randint(1, MAINTENANCE_SCALE) <= broker.maintenance_chance),
+            max_unpack,
+            message.options["redis_message_id"],
+            message.encode(),
+        ]
+        prepared.append(((message, delay), args))
+    try:
+        _send(broker, dispatch.sha, [args for _, args in prepared])
+    except redis.exceptions.NoScriptError:  # Redis restarted (scripts are not persisted): load, resend
+        dispatch.sha = broker.client.script_load(dispatch.script)
+        _send(broker, dispatch.sha, [args for _, args in prepared])
+    for (message, delay), _ in prepared:
         broker.emit_after("enqueue", message, delay)
+
+
+def _send(broker: RedisBroker, sha: str, calls: list[list[Any]]) -> None:
+    """``EVALSHA`` per call in one pipeline.
+
+    Plain ``EVALSHA``, not the ``Script`` object: a pipeline holding scripts first asks
+    ``SCRIPT EXISTS``, one more round trip on every flush. A missing script fails every call alike
+    (NoScriptError), so the caller's resend cannot enqueue a message twice.
+    """
+    with broker.client.pipeline(transaction=False) as pipeline:
+        for args in calls:
+            pipeline.evalsha(sha, 1, broker.namespace, *args)
+        pipeline.execute()
 
 
 def _redis_copy(message: dramatiq.Message[Any], delay: int | None) -> tuple[dramatiq.Message[Any], str]:

@@ -89,3 +89,16 @@ def test_a_broker_error_reaches_the_caller() -> None:
     queue = TaskQueue(make_broker("redis", dead, namespace="test-dead"))
     with pytest.raises(redis.ConnectionError):
         queue.process_conversations([TurnJob("demo_salon", uuid.uuid4())])
+
+
+def test_after_redis_lost_its_scripts_the_batch_is_resent_once_and_enqueued_once() -> None:
+    client = redis_test_client()
+    broker = make_broker("redis", client, namespace=f"test-batch-{uuid.uuid4().hex[:8]}")
+    queue = TaskQueue(broker)
+    queue.process_conversations([TurnJob("demo_salon", uuid.uuid4())])  # the script is loaded
+    client.script_flush()  # as after a Redis restart
+    queue.process_conversations([TurnJob("demo_salon", uuid.uuid4()), TurnJob("demo_salon", uuid.uuid4())])
+    try:
+        assert queue.depths()["turns"] == 3
+    finally:
+        client.close()
