@@ -12,12 +12,13 @@ serves many messages. Then it resolves each handler's future.
 
 Nothing is acknowledged before its transaction commits. The writes of a batch run in a fixed order
 (tenant, customer, message id), so two API processes' batches lock customer and conversation rows
-in the same order and cannot deadlock on them. When a pipelined batch fails (a bad value, a deadlock, a
-serialisation error), every write in it is retried on its own, so one bad message fails alone. A
-batch that does not finish within ``timeout_seconds`` fails its writes with
-:class:`~storage.errors.StorageUnavailable` and the connection is dropped; the provider re-delivers
-a message whose webhook failed, and the database's dedup key makes the re-delivery a duplicate if
-the first transaction did commit after all.
+in the same order and cannot deadlock on them. When a pipelined batch fails on a healthy connection
+(a bad value; a deadlock with a duplicate delivery another process is storing), every write in it
+is retried on its own, so one bad message fails alone. When the connection is lost, or a write does
+not finish within ``timeout_seconds``, the connection is dropped and the writes of that batch fail
+with :class:`~storage.errors.StorageUnavailable` (the next batch connects afresh). The provider
+re-delivers a message whose webhook failed, and the database's dedup key makes the re-delivery a
+duplicate if the first transaction did commit after all.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ PIPELINE_FROM = 5
 costs ~250 µs of client CPU, a single statement ~110 µs (psycopg 3.3, measured on this machine)."""
 DEFAULT_TIMEOUT_SECONDS = 10.0
 """A batch still running after this has failed (matches the connection's TCP user timeout)."""
+
+APPLICATION_NAME = "truffles-inbound-writer"
+"""How the writer's connection shows in ``pg_stat_activity``."""
 
 _Job = tuple[InboundWrite, "asyncio.Future[InboundOutcome]"]
 
@@ -137,10 +141,17 @@ class InboundWriter:
                 await self._write_batch(live)
 
     async def _write_batch(self, batch: list[_Job]) -> None:
-        if len(batch) < PIPELINE_FROM:
-            for job in batch:
-                await self._write_alone(job)
-            return
+        if len(batch) >= PIPELINE_FROM:
+            batch = await self._write_pipelined(batch)  # what is left: writes to try one by one
+        for n, job in enumerate(batch):
+            error = await self._write_alone(job)
+            if error is not None and self._connection is None:  # no connection: the rest fail alike
+                for write, future in batch[n + 1 :]:
+                    _settle(future, exception=_storage_error(write, error))
+                return
+
+    async def _write_pipelined(self, batch: list[_Job]) -> list[_Job]:
+        """The batch as one transaction; returns the writes to retry alone if it failed (else none)."""
         ordered = sorted(batch, key=lambda job: job[0].lock_order)
         try:
             outcomes = await asyncio.wait_for(
@@ -148,20 +159,20 @@ class InboundWriter:
             )
         except (psycopg.Error, TimeoutError) as exc:
             await self._after_failure(exc)
-            if isinstance(exc, TimeoutError | psycopg.OperationalError):
+            if self._connection is None:  # the connection is gone: every write fails alike
                 for write, future in ordered:
                     _settle(future, exception=_storage_error(write, exc))
-                return
+                return []
+            # A bad value, a deadlock with another process's batch, ...: one by one, each fails alone.
             log.warning("a batch of %d inbound writes failed (%s); writing each alone", len(ordered), exc)
-            for job in ordered:
-                await self._write_alone(job)
-            return
+            return ordered
         self.batches += 1
         for (_, future), outcome in zip(ordered, outcomes, strict=True):
             _settle(future, result=outcome)
+        return []
 
-    async def _write_alone(self, job: _Job) -> None:
-        """One write as its own statement (autocommit: its own transaction, one round trip)."""
+    async def _write_alone(self, job: _Job) -> BaseException | None:
+        """One write as its own statement (autocommit: its own transaction); returns its error."""
         write, future = job
         try:
             connection = await self._connect()
@@ -172,9 +183,10 @@ class InboundWriter:
         except (psycopg.Error, TimeoutError) as exc:
             await self._after_failure(exc)
             _settle(future, exception=_storage_error(write, exc))
-            return
+            return exc
         self.batches += 1
         _settle(future, result=outcome)
+        return None
 
     async def _commit(self, writes: Sequence[InboundWrite]) -> list[InboundOutcome]:
         """Every write in ONE transaction and ONE round trip (pipeline mode)."""
@@ -216,11 +228,12 @@ class InboundWriter:
                 tcp_user_timeout=PG_TCP_USER_TIMEOUT_MS,
                 keepalives=1,
                 keepalives_idle=30,
+                application_name=APPLICATION_NAME,
             )
         return self._connection
 
     async def _after_failure(self, exc: BaseException) -> None:
-        """Drop the connection unless it is known to be healthy and idle again."""
+        """Drop the connection (``self._connection`` becomes None) unless it is healthy and idle again."""
         connection = self._connection
         if connection is None:
             return

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from storage import ConstraintViolation, Database, InboundDraft, InvalidValue, StorageUnavailable, TenantStore
-from storage.inbound_writer import PIPELINE_FROM, InboundWriter, conninfo
+from storage.inbound_writer import APPLICATION_NAME, PIPELINE_FROM, InboundWriter, conninfo
 from tests.channels.conftest import anyio_backend  # noqa: F401 (fixture)
 from tests.storage.conftest import TENANT, FakeClock, empty_all_tables
 from tests.storage.helpers import JID
@@ -149,14 +149,37 @@ async def test_a_batch_stuck_on_a_lock_times_out_and_the_writer_recovers(
     assert acme.messages.record_inbound(_draft("wamid.1")).duplicate is False
 
 
-async def test_an_unreachable_database_fails_every_write_with_storage_unavailable(acme: TenantStore) -> None:
+@pytest.mark.parametrize("batch", [3, PIPELINE_FROM + 1])
+async def test_an_unreachable_database_fails_every_write_with_storage_unavailable(
+    acme: TenantStore, batch: int
+) -> None:
     writer = InboundWriter("postgresql://postgres@127.0.0.1:1/nowhere")
     results = await asyncio.gather(
-        *(writer.record(acme.messages.prepare_inbound(_draft(f"wamid.{n}"))) for n in range(3)),
+        *(writer.record(acme.messages.prepare_inbound(_draft(f"wamid.{n}"))) for n in range(batch)),
         return_exceptions=True,
     )
     assert all(isinstance(r, StorageUnavailable) for r in results), results
     await writer.close()
+
+
+async def test_a_lost_connection_fails_its_write_and_the_next_one_reconnects(
+    pg: Database, acme: TenantStore
+) -> None:
+    writer = InboundWriter(conninfo(pg))
+    try:
+        await writer.record(acme.messages.prepare_inbound(_draft("wamid.1")))
+        with psycopg.connect(conninfo(pg), autocommit=True) as admin:  # as a PostgreSQL restart would
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (APPLICATION_NAME,),
+            )
+        with pytest.raises(StorageUnavailable):
+            await writer.record(acme.messages.prepare_inbound(_draft("wamid.2")))
+        after = await writer.record(acme.messages.prepare_inbound(_draft("wamid.3")))
+    finally:
+        await writer.close()
+    assert not after.duplicate
+    assert acme.messages.record_inbound(_draft("wamid.2")).duplicate is False  # never half-stored
 
 
 def test_the_writer_refuses_sqlite_and_bad_settings(sqlite_database: Database, clock: FakeClock) -> None:
