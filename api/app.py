@@ -21,7 +21,9 @@ from api.admin import ADMIN_HANDLERS, build_info
 from api.auth import admin_token
 from api.edge import EdgePorts
 from api.errors import EdgeError
+from api.fast_webhook import ChatflowFastPath
 from api.media import media_file
+from api.problems import PROBLEM_TYPE_BASE, edge_problem_body
 from api.telegram_webhook import telegram_webhook
 from api.webhooks import WEBHOOK_HANDLERS, EdgeState
 from workers.runtime import Runtime
@@ -30,16 +32,16 @@ __all__ = ["PROBLEM_TYPE_BASE", "create_app"]
 
 log = logging.getLogger("truffles.api")
 
-PROBLEM_TYPE_BASE = "https://truffles.dev/problems/"
-
 
 def _edge_problem(exc: EdgeError) -> ProblemDetailsException:
+    body = edge_problem_body(exc)  # the same members the hot path (api.fast_webhook) sends
+    core = ("status", "type", "title", "detail")
     return ProblemDetailsException(
-        detail=exc.detail,
-        status_code=exc.status,
-        title=exc.title,
-        type_=PROBLEM_TYPE_BASE + exc.type_slug,
-        extra={k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)},
+        detail=body["detail"],
+        status_code=body["status"],
+        title=body["title"],
+        type_=body["type"],
+        extra={k: v for k, v in body.items() if k not in core},
     )
 
 
@@ -73,7 +75,7 @@ def create_app(
             exception_to_problem_detail_map={EdgeError: _edge_problem, HTTPException: _http_problem},
         )
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[*WEBHOOK_HANDLERS, telegram_webhook, media_file, *ADMIN_HANDLERS],
         plugins=[problems],
         openapi_config=OpenAPIConfig(title="Truffles", version="0.1.0", path="/schema"),
@@ -83,3 +85,5 @@ def create_app(
         debug=debug,
         logging_config=None,  # the process (CLI, tests) owns logging configuration
     )
+    app.asgi_handler = ChatflowFastPath(app.asgi_handler, edge)
+    return app

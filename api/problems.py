@@ -9,13 +9,23 @@ statuses with :func:`problem_responses` instead.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "ProblemDetails", "problem_responses"]
+from api.errors import EdgeError
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_TYPE_BASE",
+    "ProblemDetails",
+    "edge_problem_body",
+    "problem_responses",
+]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://truffles.dev/problems/"
 
 _WHEN: dict[int, str] = {
     400: "malformed request: the detail names the bad value and the fix",
@@ -50,3 +60,18 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in statuses
     }
+
+
+def edge_problem_body(exc: EdgeError) -> dict[str, Any]:
+    """The problem-details members of an edge error: status, type, title, detail, then its extras.
+
+    The extras (e.g. ``field`` of a bad payload) are kept when they are JSON scalars.
+    """
+    body: dict[str, Any] = {
+        "status": exc.status,
+        "type": PROBLEM_TYPE_BASE + exc.type_slug,
+        "title": exc.title,
+        "detail": exc.detail,
+    }
+    body.update({k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)})
+    return body

@@ -22,6 +22,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from litestar import Litestar
 from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -149,6 +150,7 @@ class Service:
     emulator: ChatFlowEmulator
     client: httpx.AsyncClient
     pool: WorkerPool | None
+    app: Litestar | None = None
 
     async def post(self, payload: Any, *, tenant: str = TENANT, secret: str | None = SECRET,
                    path: str | None = None, content: bytes | None = None) -> httpx.Response:  # fmt: skip
@@ -212,7 +214,7 @@ async def running_service(
         transport = httpx.ASGITransport(app=app)
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://truffles.test") as client:
-                yield Service(rt=rt, emulator=emu, client=client, pool=pool)
+                yield Service(rt=rt, emulator=emu, client=client, pool=pool, app=app)
         finally:
             await app.state.edge.close()  # what the app's shutdown does (ASGITransport runs no lifespan)
             if pool is not None:
