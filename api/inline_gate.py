@@ -1,17 +1,20 @@
 """Where a webhook's ingest runs: on the event loop while the stores answer fast, else in a thread.
 
-An ingest is three quick blocking calls (Redis admission, one PostgreSQL statement, the enqueue).
-Run on the event loop it costs ~25 % less CPU than through a worker thread (no hand-off, no GIL
-contention between the loop and the pool): measured 1.55–1.73 against 2.19–2.21 ms of API CPU per
-request, interleaved runs of ``bench/bench_service_ack.py``. The price is that while it runs, the
-process serves nothing else — fine for a millisecond, not for a store that hangs.
+On the event loop, an ingest blocks the loop only for its Redis admission: the PostgreSQL store
+joins the process's group commit (:class:`~storage.inbound_writer.InboundWriter`, awaited) and the
+turn is enqueued after the response (:mod:`api.deferred_turns`). Run on the loop it costs less CPU
+than through a worker thread (no hand-off, no GIL contention between the loop and the pool; the
+blocking version measured 1.55–1.73 against 2.19–2.21 ms of API CPU per request). The price is that
+while the admission runs, the process serves nothing else — fine for 0.1 ms, not for a Redis that
+hangs.
 
-So the gate watches every ingest: one that fails with a store error, or an inline one that takes
-longer than ``slow_seconds``, sends the following ingests to worker threads for
-``cool_off_seconds``, which keeps ``/admin/health`` and the other routes answering while PostgreSQL
-or Redis is in trouble. Then one ingest tries the loop again. What an inline ingest can wait is
-bounded by the stores' timeouts: Redis 2 s (``workers.service.redis_client``), PostgreSQL's
-connect timeout and ``tcp_user_timeout`` (``storage.db``).
+So the gate watches every ingest: one that fails with a store error, or an inline one that blocks
+the loop longer than ``slow_seconds`` (the time it awaited the group commit does not count), sends
+the following ingests to worker threads for ``cool_off_seconds``, which keeps ``/admin/health`` and
+the other routes answering while PostgreSQL or Redis is in trouble. Then one ingest tries the loop
+again. What an inline ingest can wait is bounded by the stores' timeouts: Redis 2 s
+(``workers.service.redis_client``), PostgreSQL's connect timeout and ``tcp_user_timeout``
+(``storage.db``).
 
 Disabled on SQLite (the embedded mode): there an ingest may wait seconds for the write lock a
 worker thread of the same process holds.

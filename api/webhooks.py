@@ -1,8 +1,10 @@
 """ChatFlow webhook routes: the current ``/webhooks/chatflow/{tenant}`` and the legacy ``/webhook/{tenant}``.
 
-Thin: find the tenant, check its secret, hand the raw body to :func:`api.ingest.ingest` (on the
-event loop while the stores answer fast, else in a worker thread: :mod:`api.inline_gate`), answer
-with what happened. The provider only needs a quick 2xx.
+Thin: find the tenant, check its secret, hand the raw body to the ingest (:mod:`api.ingest`: on the
+event loop with the group commit while the stores answer fast, else in a worker thread:
+:mod:`api.inline_gate`), answer with what happened. The provider only needs a quick 2xx. The good
+requests of the current URL never reach these handlers: :mod:`api.fast_webhook` serves them in
+front of Litestar's router, through the same :func:`accept_webhook`.
 """
 
 from __future__ import annotations
