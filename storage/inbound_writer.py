@@ -137,8 +137,20 @@ class InboundWriter:
             batch = self._pending[: self.max_batch]
             del self._pending[: self.max_batch]
             live = [(write, future) for write, future in batch if not future.done()]
-            if live:
+            if not live:
+                continue
+            try:
                 await self._write_batch(live)
+            except BaseException as exc:  # a bug or the runner cancelled: no handler may wait forever
+                if not isinstance(exc, asyncio.CancelledError):
+                    log.exception("the inbound writer failed on a batch of %d", len(live))
+                for write, future in live:
+                    _settle(future, exception=_storage_error(write, exc))
+                if self._connection is not None:
+                    self._connection.pgconn.finish()  # its state is unknown now
+                    self._connection = None
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
 
     async def _write_batch(self, batch: list[_Job]) -> None:
         if len(batch) >= PIPELINE_FROM:
@@ -176,10 +188,7 @@ class InboundWriter:
         write, future = job
         try:
             connection = await self._connect()
-            cursor = await asyncio.wait_for(
-                connection.execute(write.sql, write.params, prepare=True), self.timeout_seconds
-            )
-            outcome = await self._outcome(connection, write, await cursor.fetchone())
+            outcome = await asyncio.wait_for(self._store_one(connection, write), self.timeout_seconds)
         except (psycopg.Error, TimeoutError) as exc:
             await self._after_failure(exc)
             _settle(future, exception=_storage_error(write, exc))
@@ -187,6 +196,10 @@ class InboundWriter:
         self.batches += 1
         _settle(future, result=outcome)
         return None
+
+    async def _store_one(self, connection: AsyncConnection[Any], write: InboundWrite) -> InboundOutcome:
+        cursor = await connection.execute(write.sql, write.params, prepare=True)
+        return await self._outcome(connection, write, await cursor.fetchone())
 
     async def _commit(self, writes: Sequence[InboundWrite]) -> list[InboundOutcome]:
         """Every write in ONE transaction and ONE round trip (pipeline mode)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
@@ -180,6 +181,26 @@ async def test_a_lost_connection_fails_its_write_and_the_next_one_reconnects(
         await writer.close()
     assert not after.duplicate
     assert acme.messages.record_inbound(_draft("wamid.2")).duplicate is False  # never half-stored
+
+
+async def test_an_unexpected_error_fails_its_batch_and_the_writer_goes_on(
+    pg: Database, acme: TenantStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = InboundWriter(conninfo(pg))
+    real = InboundWriter._write_batch
+
+    async def broken(self: InboundWriter, batch: list[Any]) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(InboundWriter, "_write_batch", broken)
+    try:
+        with pytest.raises(StorageUnavailable, match="a bug"):
+            await asyncio.wait_for(writer.record(acme.messages.prepare_inbound(_draft("wamid.1"))), 5)
+        monkeypatch.setattr(InboundWriter, "_write_batch", real)
+        outcome = await writer.record(acme.messages.prepare_inbound(_draft("wamid.1")))
+    finally:
+        await writer.close()
+    assert not outcome.duplicate  # the failed attempt wrote nothing
 
 
 def test_the_writer_refuses_sqlite_and_bad_settings(sqlite_database: Database, clock: FakeClock) -> None:
