@@ -22,13 +22,11 @@ folder and compares versions (about a second a pack on a busy 2-core machine, mo
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -36,12 +34,10 @@ import msgspec
 import redis
 
 from config.compile.compiled import CompiledPack
-from config.compile.compiler import compile_pack
-from config.errors import PackInvalid, Problem
-from config.lint import lint_pack
-from config.loader import read_pack
+from config.errors import PackInvalid
 from workers.errors import UnknownTenant
 from workers.heap import refreeze_heap
+from workers.pack_folder import Seen, compile_checked, declared_id, folder_signature, read_folder
 from workers.runtime import Runtime
 from workers.tenants import TenantRegistry
 
@@ -62,7 +58,6 @@ SETTLED_SECONDS = 2.0
 RELOAD_SIGNAL_KEY = "truffles:packs:reload"
 
 Status = Literal["unchanged", "reloaded", "failed", "not_served"]
-Signature = tuple[tuple[str, int, int, int], ...]
 
 
 class ReloadResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,64 +71,6 @@ class ReloadResult(msgspec.Struct, frozen=True, kw_only=True):
     errors: list[str] = msgspec.field(default_factory=list)
     seconds: float = 0.0
     """Read + compile + swap (0 when the folder was not read)."""
-
-
-@dataclass
-class _Seen:
-    signature: Signature
-    fingerprint: str
-    settled: bool
-    tenant: str
-    errors: list[str] | None = None
-    """The problems of this content when it did not compile (reported again, not recompiled)."""
-
-
-def _walk(folder: Path) -> list[Path]:
-    """The files ``config.files.read_pack_dir`` reads, in the same order."""
-    found: list[Path] = []
-    for parent, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        found += [Path(parent) / n for n in sorted(names) if not n.startswith(".")]
-    return found
-
-
-def _signature(folder: Path) -> tuple[Signature, float]:
-    """(name, size, mtime_ns, inode) of every file, and the newest mtime in seconds."""
-    rows = []
-    newest = 0.0
-    for path in _walk(folder):
-        st = path.stat()
-        rows.append((path.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns, st.st_ino))
-        newest = max(newest, st.st_mtime)
-    return tuple(rows), newest
-
-
-def _read(folder: Path) -> tuple[dict[str, bytes], str]:
-    """The folder's files and their content fingerprint (sha256 over names and bytes)."""
-    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in _walk(folder)}
-    digest = hashlib.sha256()
-    for name, data in files.items():
-        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
-    return files, digest.hexdigest()
-
-
-def _declared_id(files: dict[str, bytes], folder: Path) -> str:
-    """The ``id:`` line of ``tenant.yaml`` (no YAML parse: the file may be broken), else the folder name."""
-    for line in files.get("tenant.yaml", b"").decode("utf-8", "replace").splitlines():
-        if line.startswith("id:"):
-            return line[3:].split("#")[0].strip().strip("'\"") or folder.name
-    return folder.name
-
-
-def _compile_checked(files: dict[str, bytes]) -> CompiledPack:
-    """Load, lint and compile: an edit must pass what ``truffles pack check`` enforces to be served."""
-    source, problems = read_pack(files)
-    if source is not None:
-        problems = [*problems, *lint_pack(source, files)]
-    errors: list[Problem] = [p for p in problems if p.severity == "error"]
-    if source is None or errors:
-        raise PackInvalid(errors or problems)
-    return compile_pack(source)
 
 
 class PackReloader:
@@ -152,7 +89,7 @@ class PackReloader:
         self._registry = registry
         self._root = Path(packs_dir)
         self._lock = threading.Lock()
-        self._seen: dict[Path, _Seen] = {}
+        self._seen: dict[Path, Seen] = {}
         if trust_current:
             for folder in self._folders():
                 try:
@@ -197,34 +134,32 @@ class PackReloader:
             return []
         return sorted(p for p in self._root.iterdir() if (p / "tenant.yaml").is_file())
 
-    def _baseline(self, folder: Path) -> _Seen:
-        signature, newest = _signature(folder)
-        files, fingerprint = _read(folder)
-        return _Seen(
-            signature, fingerprint, time.time() - newest > SETTLED_SECONDS, _declared_id(files, folder)
+    def _baseline(self, folder: Path) -> Seen:
+        signature, newest = folder_signature(folder)
+        files, fingerprint = read_folder(folder)
+        return Seen(
+            signature, fingerprint, time.time() - newest > SETTLED_SECONDS, declared_id(files, folder)
         )
 
     def _check(self, folder: Path, rehash: bool, force: bool) -> ReloadResult:
         seen = self._seen.get(folder)
         try:
-            signature, newest = _signature(folder)
+            signature, newest = folder_signature(folder)
             if not rehash and seen is not None and seen.settled and seen.signature == signature:
                 return self._known(seen, folder)
             settled = time.time() - newest > SETTLED_SECONDS
             started = time.perf_counter()
-            files, fingerprint = _read(folder)
+            files, fingerprint = read_folder(folder)
         except OSError as exc:  # a file vanished between listing and reading: try again next time
             return ReloadResult(tenant=seen.tenant if seen else folder.name, folder=str(folder),
                                 status="failed", errors=[f"{folder}: {exc}"])  # fmt: skip
-        tenant = _declared_id(files, folder)
+        tenant = declared_id(files, folder)
         if not force and seen is not None and seen.fingerprint == fingerprint:
             seen.signature, seen.settled = signature, settled
             return self._known(seen, folder)
-        new_seen = self._seen[folder] = _Seen(
-            signature, fingerprint, settled, seen.tenant if seen else tenant
-        )
+        new_seen = self._seen[folder] = Seen(signature, fingerprint, settled, seen.tenant if seen else tenant)
         try:
-            pack = _compile_checked(files)
+            pack = compile_checked(files)
         except PackInvalid as exc:
             new_seen.errors = [f"{folder.name}/{p.render()}" for p in exc.problems if p.severity == "error"]
             return self._failed(new_seen.tenant, folder, new_seen.errors, started)
@@ -257,7 +192,7 @@ class PackReloader:
                             old_version=old.pack.version, new_version=pack.version,
                             seconds=time.perf_counter() - started)  # fmt: skip
 
-    def _known(self, seen: _Seen, folder: Path) -> ReloadResult:
+    def _known(self, seen: Seen, folder: Path) -> ReloadResult:
         """Content already checked: unchanged, or the same problems as when it was compiled."""
         if seen.errors:
             return self._failed(seen.tenant, folder, seen.errors, None)
