@@ -10,7 +10,11 @@ import pytest
 
 from api.deferred_turns import DeferredTurns
 from storage.log_context import log_context
+from tests.e2e.fixtures import Backend
+from tests.e2e.harness import running_service, service_settings
 from workers.queue import TURNS_QUEUE, TaskQueue, TurnJob, make_broker
+from workers.service import WorkerPool
+from workers.sweeper import sweep_once
 
 pytestmark = pytest.mark.anyio
 
@@ -65,3 +69,28 @@ async def test_flush_sends_what_is_pending_at_once() -> None:
     assert len(queue.calls) == 1
     await asyncio.sleep(0)  # the scheduled flush finds nothing left
     assert len(queue.calls) == 1 and turns.flushes == 1
+
+
+async def test_a_turn_lost_after_the_200_is_answered_after_a_sweep(
+    production_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API process dies between acknowledging a webhook and flushing its turn: nothing is lost."""
+    settings = service_settings(coalesce_seconds=0.0, stuck_inbound_grace_seconds=0.05)
+    async with running_service(
+        production_backend.db, settings=settings, redis_client=production_backend.redis, workers=False
+    ) as service:
+        lost: list[TurnJob] = []
+        monkeypatch.setattr(DeferredTurns, "flush", lambda self: lost.extend(self._jobs))
+        response = await service.say("Где вы находитесь?")
+        assert response.json()["status"] == "stored"
+        await asyncio.sleep(0.1)
+        assert len(lost) == 1 and service.rt.queue.depths()["turns"] == 0
+        report = sweep_once(service.rt)
+        assert report.inbound == 1
+        pool = WorkerPool(service.rt, sweep=False)
+        pool.start()
+        try:
+            [delivery] = await service.wait_deliveries(1)
+        finally:
+            await asyncio.to_thread(pool.stop, timeout_ms=3000)
+        assert "Абая 150" in (delivery.text or "")
