@@ -19,7 +19,7 @@ def headline(v: dict[str, object]) -> str:
         ("full battery run, fresh process", f"demo_salon {f(v, 'eval_demo_salon_s')} s, auto_service "
          f"{f(v, 'eval_auto_service_s')} s"),
         ("calibration sweep, fresh process", f"{f(v, 'calibrate_demo_salon_s')} s"),
-        ("webhook ACK (PostgreSQL + Redis, 1 API process)", f"{f(v, 'ack_rps')} req/s, p50 "
+        ("webhook ACK (PostgreSQL + Redis, 2 API processes)", f"{f(v, 'ack_rps')} req/s, p50 "
          f"{f(v, 'ack_p50_ms')} ms, p99 {f(v, 'ack_p99_ms')} ms"),
         ("processing, window excluded",
          f"p50 {f(v, 'processing_p50_ms')} ms, p90 {f(v, 'processing_p90_ms')} ms"),
