@@ -224,7 +224,7 @@ class InboundWriter:
             )
         # A fresh statement sees the first delivery (it committed before our dedup insert could
         # conflict with it).
-        found = await (await connection.execute(write.lookup_sql, write.lookup_params)).fetchone()
+        found = await (await connection.execute(write.lookup_sql, write.lookup_params())).fetchone()
         return InboundOutcome(
             duplicate=True,
             message_id=found[0] if found else None,

@@ -93,18 +93,18 @@ class TaskQueue:
 
     def process_conversations(self, jobs: list[TurnJob]) -> None:
         """:meth:`process_conversation` for many at once: on Redis, one round trip for all of them."""
-        messages: list[tuple[dramatiq.Message[None], int | None]] = []
-        for job in jobs:
-            options = {CORRELATION_KEY: job.correlation_id} if job.correlation_id else {}
-            message: dramatiq.Message[None] = dramatiq.Message(
-                queue_name=TURNS_QUEUE,
-                actor_name=PROCESS_ACTOR,
-                args=(job.tenant_id, str(job.conversation_id)),
-                kwargs={},
-                options=options,
+        messages = [
+            (
+                _message(
+                    TURNS_QUEUE,
+                    PROCESS_ACTOR,
+                    [job.tenant_id, str(job.conversation_id)],
+                    {CORRELATION_KEY: job.correlation_id} if job.correlation_id else {},
+                ),
+                _millis(job.delay_seconds),
             )
-            millis = int(job.delay_seconds * 1000)
-            messages.append((message, millis if millis > 0 else None))
+            for job in jobs
+        ]
         enqueue_many(self.broker, messages)
 
     def send_outbox(
@@ -145,11 +145,7 @@ class TaskQueue:
         return out
 
     def _enqueue(self, queue: str, actor: str, args: list[str], delay: float) -> None:
-        message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=queue, actor_name=actor, args=tuple(args), kwargs={}, options={}
-        )
-        millis = int(delay * 1000)
-        self.broker.enqueue(message, delay=millis if millis > 0 else None)
+        self.broker.enqueue(_message(queue, actor, args), delay=_millis(delay))
 
     def _depth(self, queue: str) -> int:
         broker = self.broker
@@ -162,3 +158,17 @@ class TaskQueue:
                 total += int(client.hlen(f"{broker.namespace}:{name}.msgs"))
             return total
         return -1
+
+
+def _message(
+    queue: str, actor: str, args: list[str], options: dict[str, str] | None = None
+) -> dramatiq.Message[None]:
+    return dramatiq.Message(
+        queue_name=queue, actor_name=actor, args=tuple(args), kwargs={}, options=options or {}
+    )
+
+
+def _millis(delay: float) -> int | None:
+    """A delay in seconds as dramatiq takes it: whole milliseconds, None when due now."""
+    millis = int(delay * 1000)
+    return millis if millis > 0 else None

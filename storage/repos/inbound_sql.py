@@ -189,9 +189,10 @@ def inbound_params(rows: InboundRows, received_at: datetime) -> dict[str, Any]:
 class InboundWrite:
     """One first delivery, compiled for psycopg: the CTE with its values, and the duplicate lookup.
 
-    ``params`` and ``lookup_params`` are as psycopg takes them (SQLAlchemy's bind processors
-    applied). The CTE returns one row (message id, conversation id, customer id), or none for a
-    duplicate; ``lookup`` then finds (message id, conversation id) of the stored first delivery.
+    ``params`` are as psycopg takes them (SQLAlchemy's bind processors applied). The CTE returns one
+    row (message id, conversation id, customer id), or none for a duplicate; only then is
+    :meth:`lookup_params` built, for ``lookup_sql`` to find (message id, conversation id) of the
+    stored first delivery.
     """
 
     tenant_id: str
@@ -199,8 +200,16 @@ class InboundWrite:
     jid: str
     sql: str
     params: dict[str, Any]
-    lookup_sql: str
-    lookup_params: dict[str, Any]
+    lookup: DriverStatement
+
+    @property
+    def lookup_sql(self) -> str:
+        return self.lookup.sql
+
+    def lookup_params(self) -> dict[str, Any]:
+        return self.lookup.parameters(
+            {"dup_tenant_id": self.tenant_id, "dup_provider_message_id": self.provider_message_id}
+        )
 
     @property
     def lock_order(self) -> tuple[str, str, str]:
@@ -215,15 +224,11 @@ def prepare_inbound_write(
     rows = inbound_rows(tenant_id, draft, now, received_at)
     shape = tuple(tuple(values) for values in rows)
     statement: DriverStatement = prepared(inbound_cte(shape, bool(draft.push_name)), dialect)
-    lookup = prepared(first_delivery_query(), dialect)
     return InboundWrite(
         tenant_id=tenant_id,
         provider_message_id=draft.provider_message_id,
         jid=draft.jid,
         sql=statement.sql,
         params=statement.parameters(inbound_params(rows, received_at)),
-        lookup_sql=lookup.sql,
-        lookup_params=lookup.parameters(
-            {"dup_tenant_id": tenant_id, "dup_provider_message_id": draft.provider_message_id}
-        ),
+        lookup=prepared(first_delivery_query(), dialect),
     )

@@ -11,9 +11,8 @@ import pytest
 from api.deferred_turns import DeferredTurns
 from storage.log_context import log_context
 from tests.e2e.fixtures import Backend
-from tests.e2e.harness import running_service, service_settings
+from tests.e2e.harness import running_service, service_settings, workers_running
 from workers.queue import TURNS_QUEUE, TaskQueue, TurnJob, make_broker
-from workers.service import WorkerPool
 from workers.sweeper import sweep_once
 
 pytestmark = pytest.mark.anyio
@@ -87,10 +86,6 @@ async def test_a_turn_lost_after_the_200_is_answered_after_a_sweep(
         assert len(lost) == 1 and service.rt.queue.depths()["turns"] == 0
         report = sweep_once(service.rt)
         assert report.inbound == 1
-        pool = WorkerPool(service.rt, sweep=False)
-        pool.start()
-        try:
+        async with workers_running(service):
             [delivery] = await service.wait_deliveries(1)
-        finally:
-            await asyncio.to_thread(pool.stop, timeout_ms=3000)
         assert "Абая 150" in (delivery.text or "")

@@ -173,6 +173,17 @@ class Service:
         return self.rt.tenants.get(tenant).store
 
 
+@asynccontextmanager
+async def workers_running(service: Service) -> AsyncIterator[WorkerPool]:
+    """A worker pool started now on ``service``'s runtime (e.g. after a simulated loss), then stopped."""
+    pool = WorkerPool(service.rt, sweep=False)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        await asyncio.to_thread(pool.stop, timeout_ms=3000)
+
+
 async def wait_until(
     predicate: Callable[[], bool], timeout: float = WAIT_SECONDS, what: str = "condition"
 ) -> None:

@@ -10,7 +10,15 @@ import pytest
 from channels.chatflow.player import build_inbound_payload, new_message_id
 from storage import OutboxStatus
 from tests.e2e.fixtures import Backend
-from tests.e2e.harness import PHONE, SMOKE, Service, running_service, service_settings, wait_until
+from tests.e2e.harness import (
+    PHONE,
+    SMOKE,
+    Service,
+    running_service,
+    service_settings,
+    wait_until,
+    workers_running,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -92,7 +100,6 @@ async def test_provider_errors_then_recovery_deliver_the_reply_exactly_once(serv
 
 async def test_a_reply_claimed_by_a_worker_that_died_is_swept_back_and_delivered(backend: Backend) -> None:
     from workers.process import process_conversation
-    from workers.service import WorkerPool
     from workers.sweeper import sweep_once
 
     settings = service_settings(stuck_sending_seconds=0.05, coalesce_seconds=0.0)
@@ -108,13 +115,9 @@ async def test_a_reply_claimed_by_a_worker_that_died_is_swept_back_and_delivered
         assert claimed is not None and claimed.status == OutboxStatus.SENDING
         await asyncio.sleep(0.1)
         assert sweep_once(service.rt).stuck_sending == 1
-        pool = WorkerPool(service.rt, sweep=False)  # the restarted worker
-        pool.start()
-        try:
+        async with workers_running(service):  # the restarted worker
             deliveries = await service.wait_deliveries(1)
             await wait_until(lambda: store.outbox.get(claimed.id).status == OutboxStatus.SENT)
-        finally:
-            await asyncio.to_thread(pool.stop, timeout_ms=3000)
         assert len(deliveries) == 1 and "Абая 150" in (deliveries[0].text or "")
         assert store.outbox.get(claimed.id).attempts == 2
 

@@ -8,8 +8,7 @@ import pytest
 
 from storage import OutboxStatus
 from tests.e2e.fixtures import Backend
-from tests.e2e.harness import PHONE, running_service, service_settings, wait_until
-from workers.service import WorkerPool
+from tests.e2e.harness import PHONE, running_service, service_settings, wait_until, workers_running
 from workers.sweeper import sweep_once
 
 pytestmark = pytest.mark.anyio
@@ -26,12 +25,8 @@ async def test_a_stored_message_whose_queue_message_was_lost_is_answered_after_a
         await asyncio.sleep(0.1)
         report = sweep_once(service.rt, prune=True)
         assert report.inbound == 1 and report.errors == []
-        pool = WorkerPool(service.rt, sweep=False)
-        pool.start()
-        try:
+        async with workers_running(service):
             [delivery] = await service.wait_deliveries(1)
-        finally:
-            await asyncio.to_thread(pool.stop, timeout_ms=3000)
         assert "Абая 150" in (delivery.text or "")
 
 
@@ -55,10 +50,6 @@ async def test_an_overdue_pending_row_is_re_enqueued(embedded_backend: Backend) 
         service.rt.queue.broker.flush_all()  # the send_outbox message was lost
         await asyncio.sleep(0.1)
         assert sweep_once(service.rt).overdue == 1
-        pool = WorkerPool(service.rt, sweep=False)
-        pool.start()
-        try:
+        async with workers_running(service):
             await service.wait_deliveries(1)
             await wait_until(lambda: store.outbox.get(report.outbox_ids[0]).status == OutboxStatus.SENT)
-        finally:
-            await asyncio.to_thread(pool.stop, timeout_ms=3000)
