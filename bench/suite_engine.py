@@ -163,7 +163,21 @@ def battery_and_calibration(runs: int, timeout: float) -> str:
         rows.append((label, f"{median:.2f}", f"{best:.2f}", _summary(out, *needles)))
     head = f"Fresh process each run (start-up, pack compile, morphology dictionary included), {runs} run(s)."
     body = table(("run", "median s", "best s", "its own summary line"), rows)
-    return head + "\n\n" + body + "\n" + summary(**walls)
+    return head + "\n\n" + body + "\n" + slider_moves() + "\n" + summary(**walls)
+
+
+def slider_moves(cases: int = 400, moves: int = 50) -> str:
+    """The dashboard's calibration slider: one re-score of a cached pass of ``cases`` cases."""
+    from bench.bench_slider import cases_of, per_move_ms
+
+    cset = cases_of(str(ROOT / "packs" / "demo_salon"), cases)
+    times = sorted(per_move_ms(cset, moves))
+    median = statistics.median(times)
+    return (
+        f"Calibration slider (`bench/bench_slider.py`): one move re-scores {len(cset.case_turns)} cached "
+        f"cases in {median:.2f} ms (median of {moves}, max {times[-1]:.2f} ms).\n"
+        + summary(slider_move_ms=round(median, 2))
+    )
 
 
 def main() -> None:

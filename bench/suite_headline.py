@@ -19,6 +19,7 @@ def headline(v: dict[str, object]) -> str:
         ("full battery run, fresh process", f"demo_salon {f(v, 'eval_demo_salon_s')} s, auto_service "
          f"{f(v, 'eval_auto_service_s')} s"),
         ("calibration sweep, fresh process", f"{f(v, 'calibrate_demo_salon_s')} s"),
+        ("calibration slider move, 400 cached cases", f"{f(v, 'slider_move_ms')} ms"),
         ("webhook ACK (PostgreSQL + Redis, 2 API processes)", f"{f(v, 'ack_rps')} req/s, p50 "
          f"{f(v, 'ack_p50_ms')} ms, p99 {f(v, 'ack_p99_ms')} ms"),
         ("processing, window excluded",

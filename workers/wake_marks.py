@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import redis
@@ -44,13 +45,14 @@ class RedisWakeMarks:
 class MemoryWakeMarks:
     """The embedded mode: one process, so a dict under a lock."""
 
-    def __init__(self, ttl_ms: int = WAKE_TTL_MS) -> None:
+    def __init__(self, ttl_ms: int = WAKE_TTL_MS, clock: Callable[[], float] = time.monotonic) -> None:
         self._until: dict[str, float] = {}
         self._ttl = ttl_ms / 1000
+        self._clock = clock
         self._lock = threading.Lock()
 
     def mark(self, tenant_id: str) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             if self._until.get(tenant_id, 0.0) > now:
                 return False
