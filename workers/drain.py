@@ -7,11 +7,12 @@ as ``send_outbox`` would (same retries, alerts, transcript).
 
 Rows are claimed one at a time, not in batches, so that a slow ChatFlow call holds up only its own
 row: a row is never claimed by a drain that is busy sending. With its first row a drain wakes a
-successor (at most one wake-up is queued per tenant), which takes the rows behind if this drain's
-send is slow, and wakes the next with its own first row: a backlog spreads over the worker
-threads by itself. A row written while every drain is busy wakes a new one (the mark was cleared
-when they started). After ``DRAIN_ROWS`` rows a drain re-queues itself, so a tenant with a backlog
-takes turns with the other tenants' messages instead of holding a thread.
+successor if more rows are due (at most one wake-up is queued per tenant), which takes the rows
+behind if this drain's send is slow, and wakes the next with its own first row: a backlog spreads
+over the worker threads by itself. A row written while every drain is busy wakes a new one (the
+mark was cleared when they started), so an isolated reply costs one broker message, not two.
+After ``DRAIN_ROWS`` rows a drain re-queues itself, so a tenant with a backlog takes turns with the
+other tenants' messages instead of holding a thread.
 
 Media rows and delayed retries keep their per-row messages (``workers.send``).
 """
@@ -40,7 +41,7 @@ def drain_outbox(rt: Runtime, tenant_id: str) -> int:
         if not claimed:
             return handled
         row = claimed[0]
-        if handled == 0:
+        if handled == 0 and tenant.store.outbox.has_due(text_only=True):
             rt.queue.wake_outbox(tenant_id)  # a successor: rows behind ours never wait on our sends
         found = row.payload.get(CORRELATION_KEY)  # each row's lines stay linked to its turn
         with log_context(correlation_id=str(found) if found else None):

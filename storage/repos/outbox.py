@@ -105,6 +105,12 @@ class Outbox(TenantRepo):
         """
         return self._claim(None, limit, text_only)
 
+    def has_due(self, *, text_only: bool = False) -> bool:
+        """Whether a due pending row is waiting to be claimed (``text_only``: a text row)."""
+        params = {"claim_tenant_id": self.tenant_id, "claim_now": self._now(), "claim_limit": 1}
+        with self._tx("look for due outbox rows") as session:
+            return session.execute(claim_candidates(False, text_only), params).first() is not None
+
     def _claim(self, outbox_id: uuid.UUID | None, limit: int, text_only: bool = False) -> list[OutboxRecord]:
         now = self._now()
         params: dict[str, Any] = {"claim_tenant_id": self.tenant_id, "claim_now": now, "claim_limit": limit}

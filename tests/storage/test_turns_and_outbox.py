@@ -136,6 +136,28 @@ def test_claim_due_text_only_leaves_media_rows_for_their_queue(store: TenantStor
     assert [r.id for r in store.outbox.claim_due(10)] == [media.id]
 
 
+def test_has_due_sees_only_claimable_rows(store: TenantStore, clock: FakeClock) -> None:
+    conversation_id, _ = _turn(store)
+    assert not store.outbox.has_due() and not store.outbox.has_due(text_only=True)
+    store.outbox.enqueue(
+        OutboxDraft(
+            idempotency_key="m",
+            channel=Channel.CHATFLOW,
+            payload={"kind": "media", "media": {"type": "image", "file_id": "f"}},
+            conversation_id=conversation_id,
+        )
+    )
+    text = store.outbox.enqueue(reply("t", conversation_id))
+    clock.advance(seconds=1)
+    assert store.outbox.has_due(text_only=True)
+    store.outbox.claim(text.id)  # sending: no longer waiting
+    assert store.outbox.has_due() and not store.outbox.has_due(text_only=True)
+    store.outbox.mark_retry(text.id, error="502 from ChatFlow", retry_at=clock.now + timedelta(seconds=30))
+    assert not store.outbox.has_due(text_only=True)  # not due before its retry time
+    clock.advance(seconds=31)
+    assert store.outbox.has_due(text_only=True)
+
+
 @pytest.mark.parametrize(
     ("setup", "action"),
     [

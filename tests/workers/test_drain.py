@@ -56,12 +56,18 @@ async def test_every_due_text_row_is_sent_once_and_media_rows_are_left_to_their_
     assert outbox.get(media.id).status == OutboxStatus.PENDING
 
 
-async def test_a_drain_wakes_one_successor_with_its_first_row_and_none_when_idle(service: Service) -> None:
+async def test_a_drain_wakes_one_successor_when_rows_wait_behind_its_first_and_none_otherwise(
+    service: Service,
+) -> None:
     assert await asyncio.to_thread(drain_outbox, service.rt, "demo_salon") == 0
     assert _drain_messages(service) == []
     _row(service, "t-1")
-    await asyncio.to_thread(drain_outbox, service.rt, "demo_salon")
-    assert len(_drain_messages(service)) == 1
+    assert await asyncio.to_thread(drain_outbox, service.rt, "demo_salon") == 1
+    assert _drain_messages(service) == []  # an isolated reply: nothing behind it, no empty drain
+    _row(service, "t-2")
+    _row(service, "t-3")
+    assert await asyncio.to_thread(drain_outbox, service.rt, "demo_salon") == 2
+    assert len(_drain_messages(service)) == 1  # woken with the first row, for the one behind it
 
 
 async def test_a_backlog_is_drained_in_turns_a_drain_re_queues_itself(
