@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.coltypes import ensure_utc
-from storage.driver_statement import execute_records
+from storage.driver_statement import execute_first, execute_records
 from storage.enums import Direction, OutboxOrigin, OutboxStatus
 from storage.errors import NotFound
 from storage.models import Message, OutboxRow
@@ -108,8 +108,8 @@ class Outbox(TenantRepo):
     def has_due(self, *, text_only: bool = False) -> bool:
         """Whether a due pending row is waiting to be claimed (``text_only``: a text row)."""
         params = {"claim_tenant_id": self.tenant_id, "claim_now": self._now(), "claim_limit": 1}
-        with self._tx("look for due outbox rows") as session:
-            return session.execute(claim_candidates(False, text_only), params).first() is not None
+        with single_statement(self._session_factory, "look for due outbox rows", self.tenant_id) as conn:
+            return execute_first(conn, claim_candidates(False, text_only), params) is not None
 
     def _claim(self, outbox_id: uuid.UUID | None, limit: int, text_only: bool = False) -> list[OutboxRecord]:
         now = self._now()
