@@ -180,7 +180,8 @@ def check_ids(source: PackSource, loc: Locator) -> list[Problem]:
 
 
 def check_references(source: PackSource, loc: Locator) -> list[Problem]:
-    """Services name existing categories; per-intent thresholds and duration redirects name intents."""
+    """Services name existing categories; intents are `about` services or categories; per-intent
+    thresholds and duration redirects name intents."""
     problems: list[Problem] = []
     categories = {c.id for c in source.catalogue.categories}
     for i, service in enumerate(source.catalogue.services):
@@ -207,6 +208,19 @@ def check_references(source: PackSource, loc: Locator) -> list[Problem]:
                     message=f"`per_intent` names `{key}`, which is not an intent id{closest(key, intents)}",
                 )
             )
+    services = {x.id for x in source.catalogue.services} | categories
+    for i, intent in enumerate(source.intents):
+        for k, name in enumerate(intent.about):
+            if name not in services:
+                problems.append(
+                    loc.problem(
+                        "intents.yaml",
+                        f"$.intents[{i}].about[{k}]",
+                        code="reference",
+                        message=f"intent `{intent.id}` is `about` `{name}`, which is neither a service nor "
+                        f"a category id{closest(name, services)}",
+                    )
+                )
     topics = intents | {x.topic for x in source.intents if x.topic} | ENGINE_BUILTINS
     for i, intent in enumerate(source.intents):
         answer = intent.answer

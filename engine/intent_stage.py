@@ -20,7 +20,7 @@ from engine.booking import awaiting_name, booking_step, extract_name, extract_ph
 from engine.knowledge import knowledge_instead, retrieve
 from engine.matcher import IntentScore, Matcher
 from engine.multi_question import MASKS, SPLIT, answer_all, segments
-from engine.scoring import accept_top, boost, rank
+from engine.scoring import accept_top, boost, rank, set_aside_other_services
 from engine.turn import Outcome, Turn
 from engine.types import Effect
 
@@ -134,6 +134,15 @@ def _bare_service(turn: Turn, services: list[Service]) -> Outcome | None:
 def intent_stage(turn: Turn, matcher: Matcher) -> Outcome:
     ranked = matcher.rank(turn.pack, turn.matching_text, turn.literal_text, raw_text=turn.message)
     ranked = boost(turn, turn.analysed, ranked)
+    kept = set_aside_other_services(turn, turn.analysed, ranked)
+    if len(kept) < len(ranked):
+        turn.log(
+            "intent",
+            "pass",
+            "intents about other services than the message names set aside",
+            data={"set_aside": sorted({r.intent for r in ranked} - {r.intent for r in kept})},
+        )
+        ranked = kept
     services = _services(turn)
     scores = {r.intent: round(r.score, 4) for r in ranked[:5]}
     if "booking_note" in turn.notes:

@@ -9,7 +9,7 @@ from engine.acceptance import accept
 from engine.matcher import IntentScore, Matcher
 from engine.turn import Turn
 
-__all__ = ["accept_top", "boost", "rank"]
+__all__ = ["accept_top", "boost", "rank", "set_aside_other_services"]
 
 
 def boost(turn: Turn, analysed: Analysed, ranked: list[IntentScore]) -> list[IntentScore]:
@@ -25,6 +25,20 @@ def boost(turn: Turn, analysed: Analysed, ranked: list[IntentScore]) -> list[Int
     return sorted(boosted, key=lambda s: (-s.score, s.intent))
 
 
+def set_aside_other_services(turn: Turn, analysed: Analysed, ranked: list[IntentScore]) -> list[IntentScore]:
+    """Without the intents tied (``about``) to services other than those the message names.
+
+    A message that names no service keeps every intent: then nothing says the intent is off.
+    """
+    about: dict[str, frozenset[str]] = turn.pack.extras.get("intent_about", {})
+    if not about or not any(r.intent in about for r in ranked):
+        return ranked
+    named = {m.service_id for m in turn.pack.catalogue.mentions(analysed)}
+    if not named:
+        return ranked
+    return [r for r in ranked if r.intent not in about or about[r.intent] & named]
+
+
 def _accept(turn: Turn, ranked: list[IntentScore]) -> IntentScore | None:
     return accept(ranked, turn.pack.threshold, turn.pack.source.thresholds.ambiguity_margin)
 
@@ -38,4 +52,5 @@ def rank(turn: Turn, matcher: Matcher, analysed: Analysed, raw_text: str) -> tup
     stopwords = turn.pack.extras["stopwords"]
     text = matching_text(analysed, turn.pack.catalogue, stopwords)
     literal = matching_text(analysed, turn.pack.catalogue, stopwords, mask_services=False)
-    return text, boost(turn, analysed, matcher.rank(turn.pack, text, literal, raw_text=raw_text))
+    ranked = boost(turn, analysed, matcher.rank(turn.pack, text, literal, raw_text=raw_text))
+    return text, set_aside_other_services(turn, analysed, ranked)

@@ -26,6 +26,18 @@ def pack_version(source: PackSource) -> str:
     return hashlib.sha256(msgspec.json.encode(behaviour, order="sorted")).hexdigest()[:12]
 
 
+def intent_about(source: PackSource) -> dict[str, frozenset[str]]:
+    """Per intent with ``about``: the service ids it is tied to (a category stands for its services)."""
+    by_category: dict[str, set[str]] = {}
+    for service in source.catalogue.services:
+        by_category.setdefault(service.category, set()).add(service.id)
+    return {
+        intent.id: frozenset(s for name in intent.about for s in by_category.get(name, {name}))
+        for intent in source.intents
+        if intent.about
+    }
+
+
 def compile_pack(source: PackSource) -> CompiledPack:
     analyser = TextAnalyser(source.lexicon.replace)
     catalogue = CatalogueIndex(source.catalogue, analyser)
@@ -93,6 +105,7 @@ def compile_pack(source: PackSource) -> CompiledPack:
         templates=templates,
         extras={
             "question_vocab": question_vocab,
+            "intent_about": intent_about(source),
             "intent_vocab": {
                 i.id: frozenset(w for e in i.examples for w in analyser.analyse(e).lemmas)
                 for i in source.intents

@@ -67,6 +67,9 @@ class Intent(Strict, frozen=True, kw_only=True):
     part of the meaning (aftercare of gel polish vs of lashes), not a slot of the question.
     ``combinable: false`` keeps an intent out of multi-question replies; ``small_talk: true``
     (greetings, thanks) never hides a real request in the same message and never ends a mute.
+    ``about`` (service or category ids) ties an intent to those services: when a message names
+    services and none of them is among these, the intent is set aside, so «как ухаживать за
+    ресницами после процедуры» never gets the gel polish aftercare however close the wording.
     """
 
     id: Id
@@ -79,3 +82,4 @@ class Intent(Strict, frozen=True, kw_only=True):
     ends_booking: bool = False
     small_talk: bool = False
     topic: Id | None = None
+    about: list[Id] = msgspec.field(default_factory=list)

@@ -85,6 +85,9 @@ async def test_a_broken_pack_is_reported_and_the_old_one_keeps_answering(
     entry = body["tenants"]["demo_salon"]
     assert body["failed"] == 1 and entry["status"] == "failed"
     assert entry["old_version"] == entry["new_version"] == old
-    assert any("intents.yaml:111" in e and "address.nowhere" in e for e in entry["errors"]), entry["errors"]
+    lines = (packs_dir / "demo_salon" / "intents.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "{address.nowhere}" in text)
+    errors = entry["errors"]
+    assert any(f"intents.yaml:{line}:" in e and "address.nowhere" in e for e in errors), errors
     reply = await reply_to(served, WHERE, "77010000003")
     assert OLD_ADDRESS in reply

@@ -165,6 +165,13 @@ def test_unknown_ids_in_intent_aliases_and_per_intent_thresholds_are_errors() ->
     }
 
 
+def test_an_intent_about_an_unknown_service_is_an_error_suggesting_the_closest_id() -> None:
+    tied = INTENTS.replace("  - id: hours\n", "  - id: hours\n    about: [main, service_on]\n")
+    [p] = only(lint(intents_yaml=tied), "reference")
+    assert (p.file, p.path) == ("intents.yaml", "$.intents[1].about[1]")
+    assert "`service_on`" in p.message and "did you mean `service_one`?" in p.message
+
+
 def test_ood_anchor_equal_to_an_example_is_an_error_and_a_contained_one_a_warning() -> None:
     ood = 'anchors: ["какой у вас адрес", "адрес", "какая погода"]\nreply: "Не по теме."\n'
     problems = only(lint(ood_yaml=ood), "ood-collision")

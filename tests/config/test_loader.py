@@ -34,6 +34,18 @@ def test_minimal_pack_loads_and_compiles() -> None:
     assert compiled.intent_texts["address"] == "Мы находимся по адресу: г. Алматы, ул. Примерная, 1."
 
 
+def test_an_intent_about_a_category_is_tied_to_each_of_its_services() -> None:
+    intents = (minimal_files()["intents.yaml"]).decode("utf-8")
+    tied = intents.replace("  - id: hours\n", "  - id: hours\n    about: [main]\n")
+    tied = tied.replace("  - id: address\n", "  - id: address\n    about: [service_one]\n")
+    source, problems = read_pack(minimal_files(intents_yaml=tied))
+    assert source is not None, _messages(problems)
+    services = {s.id for s in source.catalogue.services if s.category == "main"}
+    assert len(services) >= 1
+    about = compile_pack(source).extras["intent_about"]
+    assert about == {"hours": frozenset(services), "address": frozenset({"service_one"})}
+
+
 def test_every_schema_error_is_reported_at_once_with_line_column_and_path() -> None:
     bad_threshold = "intent: 1.5\nood: 0.5\n"
     source, problems = read_pack(minimal_files(intents_yaml=BAD_INTENTS, thresholds_yaml=bad_threshold))

@@ -161,3 +161,17 @@ def test_decide_is_deterministic_and_state_round_trips(chat: Chat) -> None:
 def test_naive_clock_is_refused_with_the_fix(chat: Chat) -> None:
     with pytest.raises(ValueError, match="aware datetime"):
         decide(chat.pack, ConversationState(), "привет", datetime(2026, 3, 4, 12, 0))
+
+
+def test_an_intent_about_other_services_is_set_aside_when_the_message_names_a_service(chat: Chat) -> None:
+    # The wording is closest to the gel polish aftercare, but the customer names lashes.
+    lashes = chat.say("Как ухаживать за ресницами после процедуры?")
+    assert lashes.intent == "consult_brows_lashes", lashes.trace
+    [aside] = [e for e in lashes.trace if "set_aside" in e.data]
+    assert "aftercare_gel_lac" in aside.data["set_aside"] and aside.decision == "pass"
+    assert "гель-лак" not in lashes.reply.lower()
+    # Naming a service it is about keeps it; naming none keeps it too (nothing says it is off).
+    assert chat.say("Как ухаживать за гель-лаком после маникюра?").intent == "aftercare_gel_lac"
+    unnamed = chat.say("как ухаживать за покрытием после процедуры", after=timedelta(hours=2))
+    assert unnamed.intent == "aftercare_gel_lac"
+    assert not [e for e in unnamed.trace if "set_aside" in e.data]
