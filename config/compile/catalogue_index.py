@@ -51,20 +51,35 @@ class CatalogueIndex:
                     if content:
                         self._item_lemmas.append((service.id, item.id, content, len(content)))
         self._aliases.sort(key=lambda a: -len(a[0]))
+        # By first lemma, each with its rank in the longest-first order: a message is scanned once.
+        self._by_first: dict[str, list[tuple[int, tuple[str, ...], str, str]]] = {}
+        for rank, (lem, service_id, alias) in enumerate(self._aliases):
+            self._by_first.setdefault(lem[0], []).append((rank, lem, service_id, alias))
         self.generic = frozenset(w for g in catalogue.generic_words for w in analyser.analyse(g).lemmas)
 
     def mentions(self, message: Analysed) -> list[ServiceMention]:
-        """Non-overlapping service mentions, longest alias first, in message order."""
-        taken = [False] * len(message.lemmas)
-        found: list[ServiceMention] = []
+        """Non-overlapping service mentions, longest alias first, in message order.
+
+        Where two aliases overlap, the longer one wins (then the earlier alias in the index's order,
+        then the earlier position), as if each alias in turn were searched through the whole message.
+        """
         lemmas = message.lemmas
-        for alias, service_id, source in self._aliases:
-            n = len(alias)
-            for i in range(len(lemmas) - n + 1):
-                if lemmas[i : i + n] == alias and not any(taken[i : i + n]):
-                    found.append(ServiceMention(service_id, i, i + n, source))
-                    for j in range(i, i + n):
-                        taken[j] = True
+        candidates = [
+            (rank, i, len(alias), service_id, source)
+            for i, lemma in enumerate(lemmas)
+            for rank, alias, service_id, source in self._by_first.get(lemma, ())
+            if lemmas[i : i + len(alias)] == alias
+        ]
+        if not candidates:
+            return []
+        candidates.sort()
+        taken = [False] * len(lemmas)
+        found: list[ServiceMention] = []
+        for _, i, n, service_id, source in candidates:
+            if not any(taken[i : i + n]):
+                found.append(ServiceMention(service_id, i, i + n, source))
+                for j in range(i, i + n):
+                    taken[j] = True
         return sorted(found, key=lambda m: m.start)
 
     def item_matches(
