@@ -209,6 +209,7 @@ def check_references(source: PackSource, loc: Locator) -> list[Problem]:
                 )
             )
     services = {x.id for x in source.catalogue.services} | categories
+    topics = intents | {x.topic for x in source.intents if x.topic} | ENGINE_BUILTINS
     for i, intent in enumerate(source.intents):
         for k, name in enumerate(intent.about):
             if name not in services:
@@ -221,8 +222,6 @@ def check_references(source: PackSource, loc: Locator) -> list[Problem]:
                         f"a category id{closest(name, services)}",
                     )
                 )
-    topics = intents | {x.topic for x in source.intents if x.topic} | ENGINE_BUILTINS
-    for i, intent in enumerate(source.intents):
         answer = intent.answer
         if not isinstance(answer, DurationAnswer):
             continue
